@@ -1,0 +1,56 @@
+# The front door: `make lab` opens the kit, `make test` runs everything CI runs.
+# Both create .venv on first use and refresh it when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST := 127.0.0.1
+PORT ?= 8888
+# Jupyter refuses to run as root (containers, CI) unless told it may.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# pytest-xdist workers for notebook validation; 0 runs in one process.
+JOBS ?= auto
+
+export PYTHONHASHSEED := 0
+
+.PHONY: help lab test lint typecheck unit notebooks bench clean
+
+help:
+	@echo "make lab    - start JupyterLab on notebooks/ (http://$(HOST):$(PORT), token required)"
+	@echo "make test   - lint, type check, unit + integration tests, strict notebook validation"
+	@echo "make bench  - run the benchmarks under benchmarks/"
+	@echo "make clean  - remove .venv and caches"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir=notebooks $(ROOT_FLAG)
+
+test: lint typecheck unit notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest tests
+
+notebooks: $(STAMP)
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
+		$(BIN)/pytest --nbval --nbval-current-env notebooks; \
+	else echo "notebooks/: no notebook yet, nothing to validate"; fi
+
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,41 @@
+"""orderkit: learn unit and integration testing with two collaborating services.
+
+An :class:`InventoryService` holds stock; an :class:`OrderService` creates orders and takes
+the stock they need. Both run on a :class:`StockStore`: in memory or in SQLite.
+"""
+
+from orderkit.domain import MAX_QUANTITY, ItemId, Order
+from orderkit.errors import (
+    InsufficientStock,
+    InvalidItemId,
+    InvalidQuantity,
+    OrderkitError,
+    StoreBusy,
+    StoreClosed,
+    StoreError,
+    UnknownItem,
+)
+from orderkit.inventory import DEFAULT_STOCK, InventoryService
+from orderkit.orders import OrderService
+from orderkit.stores import MemoryStore, SqliteStore, StockStore
+
+__all__ = [
+    "DEFAULT_STOCK",
+    "MAX_QUANTITY",
+    "InsufficientStock",
+    "InvalidItemId",
+    "InvalidQuantity",
+    "InventoryService",
+    "ItemId",
+    "MemoryStore",
+    "Order",
+    "OrderService",
+    "OrderkitError",
+    "SqliteStore",
+    "StockStore",
+    "StoreBusy",
+    "StoreClosed",
+    "StoreError",
+    "UnknownItem",
+]
+__version__ = "0.1.0"

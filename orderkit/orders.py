@@ -1,0 +1,53 @@
+"""OrderService: creates orders and takes the stock they need from an InventoryService."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from orderkit.domain import ItemId, Order, check_item_id, check_quantity
+from orderkit.inventory import InventoryService
+
+OrderListener = Callable[[Order], None]
+"""Called with each new order after it was recorded."""
+
+
+class OrderService:
+    """Create orders, as in the tutorial, and list them.
+
+    The inventory is passed in (constructor injection), so a unit test can hand it a stub
+    or a mock and an integration test a real :class:`InventoryService`.
+    """
+
+    def __init__(self, inventory: InventoryService) -> None:
+        self._inventory = inventory
+        self._listeners: list[OrderListener] = []
+
+    def __repr__(self) -> str:
+        return f"OrderService({self._inventory!r})"
+
+    @property
+    def inventory(self) -> InventoryService:
+        """The inventory this service takes stock from."""
+        return self._inventory
+
+    def create_order(self, item_id: ItemId, quantity: int) -> Order:
+        """Create an order if there is enough stock, take that stock, return the order.
+
+        Returns ``{"order_id", "item_id", "quantity"}``. With too little stock it raises
+        :class:`~orderkit.errors.InsufficientStock`, a ``ValueError`` whose message contains
+        "Insufficient stock", and neither stock nor orders change.
+        """
+        item_id, quantity = check_item_id(item_id), check_quantity(quantity)
+        order = self._inventory.take_for_order(item_id, quantity)
+        for listener in list(self._listeners):
+            listener(order)
+        return order
+
+    def list_orders(self) -> list[Order]:
+        """Return every order recorded in the inventory's store, oldest first."""
+        return self._inventory.store.list_orders()
+
+    def subscribe(self, listener: OrderListener) -> Callable[[], None]:
+        """Call ``listener(order)`` after each new order; return an unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)

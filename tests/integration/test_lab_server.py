@@ -1,0 +1,133 @@
+"""`make lab`, the README's first command: JupyterLab on 127.0.0.1, nothing without a token."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_WITHIN = 120.0  # seconds; the first run may still be creating .venv
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port``, read from /proc/net/tcp{,6}."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                found.add(address)
+    return found
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Run `make lab` as a user would, with throw-away Jupyter dirs; yield (base url, token)."""
+    tmp_path = tmp_path_factory.mktemp("lab")
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_TOKEN": token,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
+        "BROWSER": "true",  # a command that opens nothing
+    }
+    log = (tmp_path / "lab.log").open("w")
+    server = subprocess.Popen(
+        ["make", "--no-print-directory", "lab", f"PORT={port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_WITHIN
+        while _status_or_none(f"{base}/api/status?token={token}") != 200:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"make lab did not serve:\n{(tmp_path / 'lab.log').read_text()}")
+            time.sleep(0.25)
+        yield base, token
+    finally:
+        _shutdown(base, token, server)
+        log.close()
+
+
+def _status_or_none(url: str) -> int | None:
+    try:
+        return _status(url)
+    except OSError:
+        return None
+
+
+def _shutdown(base: str, token: str, server: subprocess.Popen[bytes]) -> None:
+    request = urllib.request.Request(
+        f"{base}/api/shutdown", method="POST", headers={"Authorization": f"token {token}"}
+    )
+    try:
+        urllib.request.urlopen(request, timeout=5).close()
+        server.wait(timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+@pytest.mark.slow
+def test_make_lab_answers_with_the_token_only(lab: tuple[str, str]) -> None:
+    base, token = lab
+
+    assert _status(f"{base}/api/status?token={token}") == 200
+    assert _status(f"{base}/api/status") == 403
+    assert _status(f"{base}/api/status?token=wrong") == 403
+    assert _status(f"{base}/api/contents?token=wrong") == 403
+
+
+@pytest.mark.slow
+def test_make_lab_listens_on_loopback_only(lab: tuple[str, str]) -> None:
+    base, _ = lab
+    port = int(base.rsplit(":", 1)[1])
+
+    assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, little-endian hex
+
+
+@pytest.mark.slow
+def test_make_lab_serves_the_notebooks_folder(lab: tuple[str, str]) -> None:
+    base, token = lab
+    request = urllib.request.Request(
+        f"{base}/api/contents", headers={"Authorization": f"token {token}"}
+    )
+
+    with urllib.request.urlopen(request, timeout=5) as response:
+        listing = response.read().decode()
+
+    shown = sorted(path.name for path in (ROOT / "notebooks").iterdir())
+    assert shown, "notebooks/ is never empty: it holds at least its README"
+    assert all(f'"{name}"' in listing for name in shown), "the server's root is notebooks/"
