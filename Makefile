@@ -12,13 +12,18 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # pytest-xdist workers for notebook validation; 0 runs in one process.
 JOBS ?= auto
 
+# Notebook outputs must not depend on the run: set ordering, ipykernel's temp-file names.
 export PYTHONHASHSEED := 0
+export IPYKERNEL_CELL_NAME := <IPY-INPUT>
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
+	--nbval-cell-timeout=120
 
-.PHONY: help lab test lint typecheck unit notebooks bench clean
+.PHONY: help lab test lint typecheck unit notebooks outputs bench clean
 
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (http://$(HOST):$(PORT), token required)"
 	@echo "make test   - lint, type check, unit + integration tests, strict notebook validation"
+	@echo "make outputs - re-run every lesson notebook and store its outputs"
 	@echo "make bench  - run the benchmarks under benchmarks/"
 	@echo "make clean  - remove .venv and caches"
 
@@ -45,9 +50,11 @@ unit: $(STAMP)
 	$(BIN)/pytest tests
 
 notebooks: $(STAMP)
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then \
-		$(BIN)/pytest --nbval --nbval-current-env notebooks; \
-	else echo "notebooks/: no notebook yet, nothing to validate"; fi
+	$(BIN)/pytest $(NBVAL) -n $(JOBS) --dist loadscope notebooks
+
+# Re-run every lesson and store its outputs (after editing a notebook or bumping a pin).
+outputs: $(STAMP)
+	$(BIN)/python tools/run_notebooks.py notebooks/[0-9][0-9]-*.ipynb
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
