@@ -12,9 +12,8 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # pytest-xdist workers for notebook validation; 0 runs in one process.
 JOBS ?= auto
 
-# Notebook outputs must not depend on the run: set ordering, ipykernel's temp-file names.
+# Notebook outputs must not depend on the run (set ordering); see tests/nbval-sanitize.cfg.
 export PYTHONHASHSEED := 0
-export IPYKERNEL_CELL_NAME := <IPY-INPUT>
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=120
 

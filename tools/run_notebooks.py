@@ -5,7 +5,7 @@ Run it after editing a notebook (``make outputs`` runs it on all of them)::
     python tools/run_notebooks.py notebooks/01-meet-the-services.ipynb
 
 It runs each notebook top to bottom in a fresh kernel with the same settings as validation
-(``PYTHONHASHSEED=0``, ``IPYKERNEL_CELL_NAME``), stops at the first error in a cell not
+(``PYTHONHASHSEED=0``), stops at the first error in a cell not
 tagged ``raises-exception``, and replaces this machine's paths in the outputs with
 paths relative to the repository, so no one's home folder is committed.
 """
@@ -21,7 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "IPYKERNEL_CELL_NAME": "<IPY-INPUT>"}
+KERNEL_ENV = {"PYTHONHASHSEED": "0"}
 
 
 def _scrub(text: str) -> str:

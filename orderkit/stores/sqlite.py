@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS orders (
 class SqliteStore(StockStore):
     """Stock and orders in a SQLite database file (or ``":memory:"``)."""
 
+    schema = _SCHEMA
+    """The tables, created on first open (``IF NOT EXISTS``, so reopening keeps data)."""
+
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = os.fspath(path)
         self.timeout = timeout
@@ -66,7 +69,7 @@ class SqliteStore(StockStore):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             with self._write() as conn:
-                for statement in _SCHEMA.split(";"):
+                for statement in self.schema.split(";"):
                     if statement.strip():
                         conn.execute(statement)
         except sqlite3.DatabaseError as exc:
