@@ -50,6 +50,8 @@ def run(path: Path, timeout: int = 120) -> None:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         shutdown_kernel="immediate",
+        record_timing=False,  # per-cell timestamps would change every run
+        store_widget_state=False,  # random model ids, ~30 KB of diff noise per run
     )
     client.execute()
     _scrub_outputs(notebook)

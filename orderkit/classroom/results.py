@@ -81,7 +81,7 @@ class CheckResult:
 
         from orderkit.classroom.scoreboard import Scoreboard
 
-        display(Scoreboard(self))  # type: ignore[no-untyped-call]
+        display(Scoreboard(self))
 
 
 def summarise(

@@ -27,7 +27,16 @@ Outcome = Literal["passed", "failed", "timeout", "not-written"]
 
 _FIXTURE = "_orderkit_implementation"
 _INI = Path(__file__).with_name("pytest.ini")
-_QUIET = ("nbval", "xdist", "xdist.looponfail", "anyio", "platformdirs", "randomly")
+_QUIET = (
+    "nbval",
+    "xdist",
+    "xdist.looponfail",
+    "anyio",
+    "platformdirs",
+    "randomly",
+    "hypothesispytest",  # imports all of hypothesis (~1 s) at the end of every run
+    "unraisableexception",  # five full gc.collect() per run: a third of a small run
+)
 _TIMEOUT_MESSAGE = "Timeout"
 
 
@@ -74,11 +83,14 @@ class _SwapPlugin:
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         implementation = _implementation_of(item)
-        if implementation is not None and implementation is not self.implementations[0]:
-            if _test_name(item, implementation) in self._invalid:
-                # It proved nothing on correct code; running it on the bugs only costs time
-                # (a test that hung there would hang on every bug).
-                pytest.skip("does not pass on the correct implementation")
+        if (
+            implementation is not None
+            and implementation is not self.implementations[0]
+            and _test_name(item, implementation) in self._invalid
+        ):
+            # It proved nothing on correct code; running it on the bugs only costs time
+            # (a test that hung there would hang on every bug).
+            pytest.skip("does not pass on the correct implementation")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

@@ -1,0 +1,101 @@
+"""grades.csv and report.html for a graded class."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import jinja2
+
+from orderkit.classroom.grading import Grade
+
+CSV_COLUMNS = ["student", "file", "tests", "valid_tests", "caught", "total", "score", "error"]
+
+
+def write_csv(grades: Sequence[Grade], path: Path) -> None:
+    """One row per submission: tests valid on correct code, bugs caught of total, score."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CSV_COLUMNS)
+        for grade in grades:
+            result = grade.result
+            writer.writerow(
+                [
+                    grade.student,
+                    grade.path.name,
+                    "" if result is None else len(result.tests),
+                    "" if result is None else len(result.valid),
+                    "" if result is None else result.caught,
+                    "" if result is None else len(result.chaffs),
+                    f"{grade.score:.1f}",
+                    grade.error,
+                ]
+            )
+
+
+def bug_rates(grades: Sequence[Grade]) -> list[tuple[str, str, int, int]]:
+    """For each bug seen: (title, level, students who caught it, students graded on it)."""
+    titles: dict[str, tuple[str, str]] = {}
+    caught: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    for grade in grades:
+        for chaff in grade.result.chaffs if grade.result else ():
+            titles.setdefault(chaff.name, (chaff.title, chaff.level))
+            seen[chaff.name] += 1
+            caught[chaff.name] += chaff.caught
+    return [(*titles[name], caught[name], seen[name]) for name in titles]
+
+
+def plot_png(rates: Sequence[tuple[str, str, int, int]]) -> str:
+    """A horizontal bar chart of the share of the class that caught each bug, as base64 PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    colours = {"unit": "#4c72b0", "integration": "#dd8452", "database": "#55a868"}
+    height = 0.9 + 0.32 * max(len(rates), 1)
+    figure, axes = plt.subplots(figsize=(8, height), dpi=100)
+    titles = [title for title, *_ in rates][::-1]
+    shares = [100 * caught / total if total else 0 for _, _, caught, total in rates][::-1]
+    axes.barh(titles, shares, color=[colours.get(lv, "#c44e52") for _, lv, _, _ in rates][::-1])
+    axes.set_xlim(0, 100)
+    axes.set_xlabel("students whose tests caught the bug (%)")
+    axes.tick_params(axis="y", labelsize=8)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def write_html(grades: Sequence[Grade], path: Path) -> None:
+    """A one-page report: summary, the plot, every student's row, the problems."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("orderkit.classroom", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    graded = [g for g in grades if g.result is not None]
+    rates = bug_rates(graded)
+    page = environment.get_template("report.html").render(
+        grades=grades,
+        graded=len(graded),
+        mean=sum(g.score for g in graded) / len(graded) if graded else 0.0,
+        rates=rates,
+        plot=plot_png(rates) if rates else None,
+    )
+    path.write_text(page, encoding="utf-8")
+
+
+def write_report(grades: Sequence[Grade], out: Path) -> tuple[Path, Path]:
+    """Write grades.csv and report.html into ``out``; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, html_path = out / "grades.csv", out / "report.html"
+    write_csv(grades, csv_path)
+    write_html(grades, html_path)
+    return csv_path, html_path
