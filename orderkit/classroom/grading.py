@@ -208,6 +208,8 @@ def _warm_up() -> None:
     import orderkit.classroom.execute
     import orderkit.widgets  # noqa: F401
 
+    gc.freeze()  # what is loaded now stays shared with the children and out of their gc
+
 
 class _NoBar:
     def update(self, n: int) -> None:
