@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--memory", type=int, default=1024, help="MiB of memory per submission (default 1024)"
     )
+    grade.add_argument(
+        "--test-timeout", type=float, default=10.0, help="seconds per test and bug (default 10)"
+    )
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
     return main

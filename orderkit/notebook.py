@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import ipytest
 
-# Plugins that have no business inside a lesson's test run: they slow every %%ipytest cell
-# (each installed pytest plugin is loaded per run) or write caches beside the notebook.
-_QUIET_PLUGINS = (
+QUIET_PLUGINS = (
     "nbval",
     "xdist",
     "xdist.looponfail",
     "anyio",
     "platformdirs",
-    "cacheprovider",
+    "randomly",
+    "cacheprovider",  # would write .pytest_cache beside the notebook
+    "hypothesispytest",  # imports all of hypothesis (~1 s) at the end of every run
+    "unraisableexception",  # full gc.collect() passes at the end of every run
 )
+"""pytest plugins a test run inside a notebook does without.
+
+Every installed plugin loads on every run and some cost a second; none is needed to run
+the tests (hypothesis's ``@given`` works without its plugin).
+"""
 
 
 def setup_ipytest() -> None:
@@ -26,6 +32,6 @@ def setup_ipytest() -> None:
       fraction of a second.
     """
     addopts = ["-q", "--color=yes"]
-    for plugin in _QUIET_PLUGINS:
+    for plugin in QUIET_PLUGINS:
         addopts += ["-p", f"no:{plugin}"]
     ipytest.autoconfig(raise_on_error=True, addopts=addopts)

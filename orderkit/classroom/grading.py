@@ -52,7 +52,9 @@ class Grade:
         return 0.0 if self.result is None else round(100 * self.result.score, 1)
 
 
-def grade_notebook(path: Path, exercise_id: str | None = None) -> tuple[CheckResult, str]:
+def grade_notebook(
+    path: Path, exercise_id: str | None = None, *, test_timeout: float = TEST_TIMEOUT
+) -> tuple[CheckResult, str]:
     """Run one notebook in *this* process and grade its tests; return (result, notes).
 
     The batch grader calls this in a child process; call it yourself only on trusted input.
@@ -72,7 +74,7 @@ def grade_notebook(path: Path, exercise_id: str | None = None) -> tuple[CheckRes
     chaffs = _chaffs_for(exercise_id)
     feedback._batch_grading = True  # the student's own check() calls do nothing here
     executed = run_notebook(notebook)
-    tests, runs = run_tests(executed.module, [WHEAT, *chaffs], timeout=TEST_TIMEOUT)
+    tests, runs = run_tests(executed.module, [WHEAT, *chaffs], timeout=test_timeout)
     result = summarise(tests, runs, WHEAT, chaffs)
     notes = []
     if not result.tests:
@@ -92,7 +94,9 @@ def _chaffs_for(exercise_id: str | None) -> tuple[Implementation, ...]:
     return CHAFFS if exercise_id is None else find_exercise(exercise_id).chaffs()
 
 
-def _child(path: Path, exercise_id: str | None, memory_mib: int, conn: Connection) -> None:
+def _child(
+    path: Path, exercise_id: str | None, memory_mib: int, test_timeout: float, conn: Connection
+) -> None:
     """Body of a grading child: limits, scratch folder, grade, report, exit."""
     scratch = tempfile.mkdtemp(prefix="orderkit-grade-")
     try:
@@ -103,7 +107,7 @@ def _child(path: Path, exercise_id: str | None, memory_mib: int, conn: Connectio
         with open(os.devnull, "w") as null:  # the child's own prints must not reach the terminal
             os.dup2(null.fileno(), 1)
             os.dup2(null.fileno(), 2)
-        result, notes = grade_notebook(path, exercise_id)
+        result, notes = grade_notebook(path, exercise_id, test_timeout=test_timeout)
         conn.send(("ok", result, notes))
     except ClassroomError as error:
         conn.send(("error", None, str(error)))
@@ -133,6 +137,7 @@ def grade_all(
     jobs: int | None = None,
     timeout: float = 60.0,
     memory_mib: int = 1024,
+    test_timeout: float = TEST_TIMEOUT,
     progress: bool = True,
 ) -> list[Grade]:
     """Grade every submission, at most ``jobs`` at once; return one :class:`Grade` each."""
@@ -156,7 +161,9 @@ def grade_all(
                 continue
             receive, send = context.Pipe(duplex=False)
             process = context.Process(
-                target=_child, args=(path, exercise_id, memory_mib, send), daemon=True
+                target=_child,
+                args=(path, exercise_id, memory_mib, test_timeout, send),
+                daemon=True,
             )
             process.start()
             send.close()
@@ -238,6 +245,7 @@ def grade_command(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         timeout=args.timeout,
         memory_mib=args.memory,
+        test_timeout=args.test_timeout,
         progress=not args.quiet,
     )
     csv_path, html_path = write_report(grades, args.out)

@@ -22,21 +22,12 @@ import ipytest
 import pytest
 
 from orderkit.classroom.implementations import Implementation
+from orderkit.notebook import QUIET_PLUGINS
 
 Outcome = Literal["passed", "failed", "timeout", "not-written"]
 
 _FIXTURE = "_orderkit_implementation"
 _INI = Path(__file__).with_name("pytest.ini")
-_QUIET = (
-    "nbval",
-    "xdist",
-    "xdist.looponfail",
-    "anyio",
-    "platformdirs",
-    "randomly",
-    "hypothesispytest",  # imports all of hypothesis (~1 s) at the end of every run
-    "unraisableexception",  # five full gc.collect() per run: a third of a small run
-)
 _TIMEOUT_MESSAGE = "Timeout"
 
 
@@ -166,7 +157,7 @@ def run_tests(
     """
     plugin = _SwapPlugin(module, implementations)
     args = ["-c", str(_INI), "--rootdir", str(_INI.parent), "-q"]
-    for quiet in _QUIET:
+    for quiet in QUIET_PLUGINS:
         args += ["-p", f"no:{quiet}"]
     if threading.current_thread() is threading.main_thread():
         args += ["--timeout", str(timeout), "--timeout-method", "signal"]

@@ -128,6 +128,6 @@ def test_make_lab_serves_the_notebooks_folder(lab: tuple[str, str]) -> None:
     with urllib.request.urlopen(request, timeout=5) as response:
         listing = response.read().decode()
 
-    shown = sorted(path.name for path in (ROOT / "notebooks").iterdir())
+    shown = sorted(p.name for p in (ROOT / "notebooks").iterdir() if not p.name.startswith("."))
     assert shown, "notebooks/ is never empty: it holds at least its README"
     assert all(f'"{name}"' in listing for name in shown), "the server's root is notebooks/"

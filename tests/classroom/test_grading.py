@@ -1,0 +1,209 @@
+"""orderkit grade: a class's notebooks, good, weak, broken and hostile, into CSV and HTML."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+SETUP = "import pytest\nfrom orderkit import InsufficientStock, InventoryService, OrderService"
+GOOD_TESTS = """
+def test_order_takes_stock():
+    inventory = InventoryService()
+    OrderService(inventory).create_order(1, 2)
+    assert inventory.check_stock(1) == 8
+
+def test_short_order_changes_nothing():
+    inventory = InventoryService()
+    with pytest.raises(InsufficientStock):
+        OrderService(inventory).create_order(2, 6)
+    assert inventory.check_stock(2) == 5
+
+def test_exactly_what_is_left():
+    inventory = InventoryService()
+    inventory.decrement_stock(2, 5)
+    assert inventory.check_stock(2) == 0
+"""
+WEAK_TESTS = "def test_stock():\n    assert InventoryService().check_stock(1) == 10"
+
+SUBMISSIONS: dict[str, list[str] | str] = {
+    "good": [SETUP, GOOD_TESTS, "from orderkit.classroom import check\ncheck('unit-tests')"],
+    "weak": [SETUP, WEAK_TESTS],
+    "empty": [],
+    "reordered": [GOOD_TESTS, SETUP],  # tests first: the names exist by the time they run
+    "deleted": [GOOD_TESTS],  # the import cell was deleted: every test errors on correct code
+    "loop": [SETUP, "while True:\n    pass", GOOD_TESTS],
+    "exits": [SETUP, "import sys\nsys.exit(1)", GOOD_TESTS],
+    "kills": [SETUP, "import os\nos._exit(3)", GOOD_TESTS],
+    "floods": [SETUP, "while True:\n    print('spam' * 100)", GOOD_TESTS],
+    "writes": [SETUP, "open('junk.txt', 'w').write('x')", GOOD_TESTS],
+    "hog": [SETUP, "hog = bytearray(8 * 1024**3)", GOOD_TESTS],
+    "hangs": [SETUP, GOOD_TESTS, "def test_hangs():\n    while True:\n        pass"],
+    "broken": "{ this is not json",
+    "essay": "not a notebook at all",
+}
+
+
+def _write(folder: Path, name: str, content: list[str] | str) -> Path:
+    if isinstance(content, str):
+        path = folder / (f"{name}.txt" if name == "essay" else f"{name}.ipynb")
+        path.write_text(content)
+        return path
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in content]
+    notebook.metadata["orderkit"] = {"exercise": "unit-tests"}
+    path = folder / f"{name}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[dict[str, dict[str, str]], Path, Path]]:
+    folder = tmp_path_factory.mktemp("submissions")
+    out = tmp_path_factory.mktemp("report")
+    paths = [_write(folder, name, content) for name, content in SUBMISSIONS.items()]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orderkit",
+            "grade",
+            *map(str, paths),
+            "--out",
+            str(out),
+            "--timeout",
+            "8",
+            "--test-timeout",
+            "1",
+            "--memory",
+            "1024",
+            "--jobs",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=folder,
+    )
+    assert done.returncode == 0, done.stderr
+    with (out / "grades.csv").open() as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    yield rows, out, folder
+
+
+@pytest.mark.slow
+def test_every_submission_gets_exactly_one_row(
+    graded: tuple[dict[str, dict[str, str]], Path, Path],
+) -> None:
+    rows, out, _ = graded
+
+    assert set(rows) == set(SUBMISSIONS)
+    header = (out / "grades.csv").read_text().splitlines()[0]
+    assert header == "student,file,tests,valid_tests,caught,total,score,error"
+
+
+@pytest.mark.slow
+def test_good_tests_score_above_weak_ones(
+    graded: tuple[dict[str, dict[str, str]], Path, Path],
+) -> None:
+    rows, _, _ = graded
+
+    good, weak = rows["good"], rows["weak"]
+    assert (good["tests"], good["valid_tests"], good["total"]) == ("3", "3", "10")
+    assert int(good["caught"]) >= 4
+    assert float(good["score"]) > float(weak["score"])
+    assert good["error"] == ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("student", "error"),
+    [
+        ("empty", "no tests found"),
+        ("deleted", "3 test(s) fail on correct code"),
+        ("loop", "timed out"),
+        ("exits", "SystemExit"),
+        ("kills", "ended the grading process (exit status 3)"),
+        ("floods", "output cut off"),
+        ("hog", "MemoryError"),
+        ("hangs", "1 test(s) fail on correct code"),
+        ("broken", "not a readable notebook"),
+        ("essay", "not a readable notebook"),
+    ],
+)
+def test_bad_submissions_get_a_clear_row(
+    graded: tuple[dict[str, dict[str, str]], Path, Path], student: str, error: str
+) -> None:
+    rows, _, _ = graded
+
+    assert error in rows[student]["error"]
+
+
+@pytest.mark.slow
+def test_hostile_submissions_do_not_change_the_others_grades(
+    graded: tuple[dict[str, dict[str, str]], Path, Path],
+) -> None:
+    rows, _, _ = graded
+    survivors = ["good", "reordered", "exits", "floods", "writes", "hog", "hangs"]
+
+    assert {rows[name]["caught"] for name in survivors} == {rows["good"]["caught"]}
+
+
+@pytest.mark.slow
+def test_files_a_submission_writes_stay_in_its_scratch_folder(
+    graded: tuple[dict[str, dict[str, str]], Path, Path],
+) -> None:
+    _, out, folder = graded
+
+    assert not (folder / "junk.txt").exists()
+    assert not (out / "junk.txt").exists()
+    assert not (Path.cwd() / "junk.txt").exists()
+
+
+@pytest.mark.slow
+def test_the_report_shows_the_plot_and_every_student(
+    graded: tuple[dict[str, dict[str, str]], Path, Path],
+) -> None:
+    rows, out, _ = graded
+
+    page = (out / "report.html").read_text()
+
+    assert (
+        '<img alt="Share of students whose tests caught each bug" src="data:image/png;base64,'
+        in page
+    )
+    assert all(f"<td>{student}</td>" in page for student in rows)
+    assert "Ordering exactly the stock that is left is refused" in page
+
+
+def test_an_unknown_exercise_stops_before_grading(tmp_path: Path) -> None:
+    path = _write(tmp_path, "good", SUBMISSIONS["good"])
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orderkit",
+            "grade",
+            str(path),
+            "--out",
+            str(tmp_path / "o"),
+            "--exercise",
+            "nope",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "Unknown exercise 'nope'" in done.stderr
+    assert not (tmp_path / "o").exists()
