@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -65,7 +64,7 @@ def _write(folder: Path, name: str, content: list[str] | str) -> Path:
 @pytest.fixture(scope="module")
 def graded(
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[dict[str, dict[str, str]], Path, Path]]:
+) -> tuple[dict[str, dict[str, str]], Path, Path]:
     folder = tmp_path_factory.mktemp("submissions")
     out = tmp_path_factory.mktemp("report")
     paths = [_write(folder, name, content) for name, content in SUBMISSIONS.items()]
@@ -95,7 +94,7 @@ def graded(
     assert done.returncode == 0, done.stderr
     with (out / "grades.csv").open() as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
-    yield rows, out, folder
+    return rows, out, folder
 
 
 @pytest.mark.slow
