@@ -66,6 +66,8 @@ def grade_notebook(
     from orderkit.classroom.results import summarise
     from orderkit.classroom.runner import run_tests
 
+    if path.suffix != ".ipynb":
+        raise ClassroomError(f"not a notebook: expected a .ipynb file, got {path.name!r}")
     try:
         notebook = nbformat.read(path, as_version=4)
     except Exception as error:  # JSON, schema and encoding errors are all "not a notebook"

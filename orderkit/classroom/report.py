@@ -56,16 +56,26 @@ def plot_png(rates: Sequence[tuple[str, str, int, int]]) -> str:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.patches import Patch
 
-    colours = {"unit": "#4c72b0", "integration": "#dd8452", "database": "#55a868"}
-    height = 0.9 + 0.32 * max(len(rates), 1)
-    figure, axes = plt.subplots(figsize=(8, height), dpi=100)
+    colours = {
+        "unit": "#4c72b0",
+        "integration": "#dd8452",
+        "database": "#55a868",
+        "concurrency": "#c44e52",
+    }
+    height = 1.2 + 0.32 * max(len(rates), 1)
+    figure, axes = plt.subplots(figsize=(10, height), dpi=100)
     titles = [title for title, *_ in rates][::-1]
     shares = [100 * caught / total if total else 0 for _, _, caught, total in rates][::-1]
-    axes.barh(titles, shares, color=[colours.get(lv, "#c44e52") for _, lv, _, _ in rates][::-1])
+    levels = [level for _, level, _, _ in rates][::-1]
+    axes.barh(titles, shares, color=[colours.get(level, "#8172b3") for level in levels])
     axes.set_xlim(0, 100)
     axes.set_xlabel("students whose tests caught the bug (%)")
     axes.tick_params(axis="y", labelsize=8)
+    shown = [level for level in colours if level in levels]
+    handles = [Patch(color=colours[level]) for level in shown]
+    axes.legend(handles, shown, title="level", loc="lower right", fontsize=8)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

@@ -134,7 +134,7 @@ def test_good_tests_score_above_weak_ones(
         ("hog", "MemoryError"),
         ("hangs", "1 test(s) fail on correct code"),
         ("broken", "not a readable notebook"),
-        ("essay", "not a readable notebook"),
+        ("essay", "not a notebook: expected a .ipynb file"),
     ],
 )
 def test_bad_submissions_get_a_clear_row(
