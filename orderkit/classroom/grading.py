@@ -209,14 +209,19 @@ def _collect(student: str, path: Path, process: Any, receive: Connection, late: 
 
 
 def _warm_up() -> None:
-    """Import what every child needs once, here, so each fork starts ready."""
-    import ipytest  # noqa: F401
-    import IPython.core.interactiveshell  # noqa: F401
-    import nbformat  # noqa: F401
+    """Do once, here, what every child would otherwise repeat: imports, the IPython shell,
+    and one small pytest run (pytest imports much of itself lazily on first use)."""
+    import types
 
-    import orderkit.classroom.execute
+    from IPython.core.interactiveshell import InteractiveShell
+
     import orderkit.widgets  # noqa: F401
+    from orderkit.classroom.runner import run_tests
 
+    InteractiveShell.instance()
+    module = types.ModuleType("warm_up")
+    exec("def test_nothing():\n    pass\n", module.__dict__)
+    run_tests(module, [WHEAT])
     gc.freeze()  # what is loaded now stays shared with the children and out of their gc
 
 

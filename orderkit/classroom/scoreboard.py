@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -37,6 +38,14 @@ class Scoreboard(widgets.VBox):
 
     def __repr__(self) -> str:
         return str(self.result)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        # ipywidgets cuts text/plain to 110 characters; the whole scoreboard is the point
+        # (and what notebook validation compares).
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict) and "text/plain" in bundle:
+            bundle["text/plain"] = str(self.result)
+        return bundle
 
 
 def _problems_html(result: CheckResult) -> str:
