@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orderkit.classroom.chaffs import CHAFFS
-from orderkit.classroom.implementations import Implementation, Level
+from orderkit.classroom.implementations import LEVELS, Implementation, Level
 from orderkit.errors import UnknownExercise
 
 
@@ -31,6 +31,7 @@ EXERCISES: dict[str, Exercise] = {
             "Integration tests: services, database, concurrency",
             ("integration", "database", "concurrency"),
         ),
+        Exercise("all", "Every bug in the catalogue", LEVELS),
     )
 }
 

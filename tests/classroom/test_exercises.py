@@ -1,0 +1,90 @@
+"""The shipped exercises: reference solutions catch their bugs; student versions are current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from orderkit.classroom import CHAFFS, EXERCISES
+from orderkit.classroom.grading import Grade, grade_all
+from orderkit.classroom.release import student_version
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted((ROOT / "classroom" / "source").glob("*.ipynb"))
+UNIT, INTEGRATION = (
+    ROOT / "classroom" / "source" / name
+    for name in ("10-exercise-unit-tests.ipynb", "11-exercise-integration-tests.ipynb")
+)
+
+
+def _grade(paths: list[Path], exercise: str | None = None) -> list[Grade]:
+    grades = grade_all(paths, exercise_id=exercise, progress=False, timeout=120)
+    for grade in grades:
+        assert grade.result is not None, grade.error
+    return grades
+
+
+def _caught(grade: Grade) -> set[str]:
+    assert grade.result is not None
+    return {chaff.name for chaff in grade.result.chaffs if chaff.caught}
+
+
+def test_both_exercises_are_shipped() -> None:
+    assert SOURCES == [UNIT, INTEGRATION]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
+def test_the_student_version_in_notebooks_is_the_current_release(source: Path) -> None:
+    expected, _, _ = student_version(nbformat.read(source, as_version=4), source.name)
+    committed = nbformat.read(ROOT / "notebooks" / source.name, as_version=4)
+
+    assert nbformat.writes(committed) == nbformat.writes(expected), "run `make release`"
+
+
+@pytest.mark.slow
+def test_the_reference_solutions_catch_every_bug_of_their_exercise_and_pass_correct_code() -> None:
+    for grade in _grade([UNIT, INTEGRATION]):
+        assert grade.result is not None
+        assert grade.result.invalid == {}
+        assert grade.result.not_written == ()
+        assert grade.result.caught == len(grade.result.chaffs) > 0, str(grade.result)
+        assert grade.error == ""
+
+
+@pytest.mark.slow
+def test_unit_tests_alone_miss_exactly_the_bugs_only_integration_tests_catch() -> None:
+    (unit,) = _grade([UNIT], exercise="all")
+
+    unit_level = {chaff.name for chaff in CHAFFS if chaff.level == "unit"}
+    assert _caught(unit) == unit_level
+    assert len(CHAFFS) - len(unit_level) >= 5
+
+
+@pytest.mark.slow
+def test_both_exercises_together_catch_the_whole_catalogue() -> None:
+    unit, integration = _grade([UNIT, INTEGRATION], exercise="all")
+
+    assert _caught(unit) | _caught(integration) == {chaff.name for chaff in CHAFFS}
+
+
+@pytest.mark.slow
+def test_a_fresh_student_version_scores_zero_with_every_test_still_to_write(
+    tmp_path: Path,
+) -> None:
+    student = tmp_path / UNIT.name
+    nbformat.write(student_version(nbformat.read(UNIT, as_version=4))[0], student)
+
+    (grade,) = _grade([student])
+
+    assert grade.result is not None
+    assert grade.score == 0.0
+    assert grade.result.not_written
+    assert grade.result.invalid == {}
+
+
+def test_every_exercise_names_its_bugs() -> None:
+    assert {chaff.name for ex in EXERCISES.values() for chaff in ex.chaffs()} == {
+        chaff.name for chaff in CHAFFS
+    }
