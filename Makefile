@@ -33,9 +33,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $(STAMP)
 
+# Opens on lesson 00, whose last section is the lesson map.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=notebooks $(ROOT_FLAG)
+		--ServerApp.root_dir=notebooks $(ROOT_FLAG) \
+		--LabApp.default_url=/lab/tree/00-how-to-use-this-kit.ipynb
 
 test: lint typecheck unit notebooks
 

@@ -131,3 +131,20 @@ def test_make_lab_serves_the_notebooks_folder(lab: tuple[str, str]) -> None:
     shown = sorted(p.name for p in (ROOT / "notebooks").iterdir() if not p.name.startswith("."))
     assert shown, "notebooks/ is never empty: it holds at least its README"
     assert all(f'"{name}"' in listing for name in shown), "the server's root is notebooks/"
+
+
+@pytest.mark.slow
+def test_make_lab_opens_on_the_first_lesson(lab: tuple[str, str]) -> None:
+    base, token = lab
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(_NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        opener.open(f"{base}/?token={token}", timeout=5)
+
+    caught.value.close()
+    assert caught.value.code == 302
+    assert caught.value.headers["Location"].startswith("/lab/tree/00-how-to-use-this-kit.ipynb")
