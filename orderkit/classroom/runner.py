@@ -14,7 +14,6 @@ import io
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
@@ -22,12 +21,11 @@ import ipytest
 import pytest
 
 from orderkit.classroom.implementations import Implementation
-from orderkit.notebook import QUIET_PLUGINS
+from orderkit.notebook import PYTEST_INI, QUIET_PLUGINS
 
 Outcome = Literal["passed", "failed", "timeout", "not-written"]
 
 _FIXTURE = "_orderkit_implementation"
-_INI = Path(__file__).with_name("pytest.ini")
 _TIMEOUT_MESSAGE = "Timeout"
 
 
@@ -157,7 +155,7 @@ def run_tests(
     """
     plugin = _SwapPlugin(module, implementations)
     # --tb=line: failure reports skip re-reading and parsing test source (a third of a run).
-    args = ["-c", str(_INI), "--rootdir", str(_INI.parent), "-q", "--tb=line"]
+    args = ["-c", str(PYTEST_INI), "--rootdir", ".", "-q", "--tb=line", "--assert=plain"]
     for quiet in QUIET_PLUGINS:
         args += ["-p", f"no:{quiet}"]
     if threading.current_thread() is threading.main_thread():
