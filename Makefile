@@ -17,13 +17,14 @@ export PYTHONHASHSEED := 0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=120
 
-.PHONY: help lab test lint typecheck unit notebooks outputs release bench clean
+.PHONY: help lab test lint typecheck unit notebooks outputs release stability bench clean
 
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (http://$(HOST):$(PORT), token required)"
 	@echo "make test   - lint, type check, unit + integration tests, strict notebook validation"
 	@echo "make outputs - re-run every lesson notebook and store its outputs"
 	@echo "make release - write student versions of classroom/source/ into notebooks/"
+	@echo "make stability - strict notebook validation 20 times in a row"
 	@echo "make bench  - run the benchmarks under benchmarks/"
 	@echo "make clean  - remove .venv and caches"
 
@@ -66,6 +67,10 @@ release: $(STAMP)
 # Re-run every lesson and store its outputs (after editing a notebook or bumping a pin).
 outputs: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py notebooks/0[0-9]-*.ipynb classroom/source/*.ipynb
+
+# Strict notebook validation 20 times in a row: every run must pass.
+stability: $(STAMP)
+	$(BIN)/python tools/stability.py --runs 20
 
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
