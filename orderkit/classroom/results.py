@@ -11,7 +11,7 @@ from orderkit.classroom.runner import TestRun
 
 @dataclass(frozen=True)
 class ChaffResult:
-    """One bug of the catalogue: caught or not, and by which valid tests."""
+    """One bug of the catalogue: caught or not, and by which valid test (the first to fail)."""
 
     name: str
     title: str

@@ -52,6 +52,7 @@ class _SwapPlugin:
         self.runs: list[TestRun] = []
         self.collected: list[str] = []
         self._invalid: set[str] = set()  # tests that did not pass on the first implementation
+        self._caught: set[str] = set()  # implementations a valid test already failed on
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize(
@@ -70,16 +71,24 @@ class _SwapPlugin:
         with _swapped(vars(self.module), implementation.swaps()):
             yield
 
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> bool | None:
+        """Leave out runs that cannot change the verdict; returning True means "done".
+
+        A test that did not pass on correct code proves nothing (and one that hung there
+        would hang on every bug); a bug already caught needs no second catch. Items run
+        test by test, each on the reference first, so both are known in time.
+        """
         implementation = _implementation_of(item)
-        if (
-            implementation is not None
-            and implementation is not self.implementations[0]
-            and _test_name(item, implementation) in self._invalid
-        ):
-            # It proved nothing on correct code; running it on the bugs only costs time
-            # (a test that hung there would hang on every bug).
-            pytest.skip("does not pass on the correct implementation")
+        if implementation is None or implementation is self.implementations[0]:
+            return None
+        if implementation.name in self._caught:
+            return True
+        if _test_name(item, implementation) in self._invalid:
+            return True
+        return None
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -96,6 +105,8 @@ class _SwapPlugin:
             self.runs.append(TestRun(name, implementation.name, *_outcome(report, call)))
             if report.failed and implementation is self.implementations[0]:
                 self._invalid.add(name)
+            elif report.failed and name not in self._invalid:
+                self._caught.add(implementation.name)
         return report  # type: ignore[return-value]
 
 
@@ -147,7 +158,8 @@ def run_tests(
     """Run every test in ``module`` on every implementation; return (test names, runs).
 
     The first implementation is the reference: a test that does not pass there is not run
-    on the others.
+    on the others, and once a valid test fails on an implementation (catches it), no
+    further test runs on that one: the verdict per implementation is all that is kept.
 
     A test that runs longer than ``timeout`` seconds on an implementation is cut off
     (pytest-timeout; only possible in the main thread, where notebooks run) and counts as
