@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=120
 
-.PHONY: help lab test lint typecheck unit notebooks outputs release stability bench clean
+.PHONY: help lab test lint typecheck unit notebooks outputs release stability mutation bench clean
 
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (http://$(HOST):$(PORT), token required)"
@@ -25,6 +25,7 @@ help:
 	@echo "make outputs - re-run every lesson notebook and store its outputs"
 	@echo "make release - write student versions of classroom/source/ into notebooks/"
 	@echo "make stability - strict notebook validation 20 times in a row"
+	@echo "make mutation - mutation score of the services and stores (mutmut, a few minutes)"
 	@echo "make bench  - run the benchmarks under benchmarks/"
 	@echo "make clean  - remove .venv and caches"
 
@@ -72,8 +73,20 @@ outputs: $(STAMP)
 stability: $(STAMP)
 	$(BIN)/python tools/stability.py --runs 20
 
+# Mutation testing (a few minutes; not part of make test). mutmut puts its mutants first on
+# sys.path, and an installed kit would shadow them, so it gets a venv without the kit.
+MUTVENV := .venv-mutation
+mutation:
+	@test -x $(MUTVENV)/bin/python || $(PYTHON) -m venv $(MUTVENV)
+	$(MUTVENV)/bin/python -m pip install --quiet -c constraints.txt mutmut hypothesis pytest \
+		pytest-timeout pytest-xdist ipywidgets ipytest jinja2 tqdm pyyaml nbformat
+	rm -rf mutants
+	$(MUTVENV)/bin/mutmut run --max-children $$(nproc)
+	$(MUTVENV)/bin/mutmut export-cicd-stats
+	$(MUTVENV)/bin/python tools/mutation_score.py
+
 bench: $(STAMP)
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(MUTVENV) mutants .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -29,8 +29,13 @@ def check_item_id(item_id: Any) -> ItemId:
     """Return ``item_id`` if it is a valid item id, else raise :class:`InvalidItemId`."""
     if isinstance(item_id, bool) or not isinstance(item_id, (int, str)):
         raise InvalidItemId(item_id, f"must be an int or a str, not {type(item_id).__name__}")
-    if isinstance(item_id, str) and not item_id.strip():
-        raise InvalidItemId(item_id, "must not be empty")
+    if isinstance(item_id, str):
+        if not item_id.strip():
+            raise InvalidItemId(item_id, "must not be empty")
+        try:
+            item_id.encode("utf-8")  # what SQLite stores; a lone surrogate has no encoding
+        except UnicodeEncodeError:
+            raise InvalidItemId(item_id, "must be valid Unicode text") from None
     if isinstance(item_id, int) and not -MAX_QUANTITY - 1 <= item_id <= MAX_QUANTITY:
         raise InvalidItemId(item_id, "must fit in 64 bits")
     return item_id

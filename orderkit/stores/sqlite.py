@@ -72,6 +72,12 @@ class SqliteStore(StockStore):
                 for statement in self.schema.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+        except sqlite3.OperationalError as exc:
+            self._conn.close()
+            busy = self._busy_or_error(exc)
+            if isinstance(busy, StoreBusy):  # another process holds the file: say so
+                raise busy from exc
+            raise StoreError(f"Cannot use database {self.path!r}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             self._conn.close()
             raise StoreError(f"Cannot use database {self.path!r}: {exc}") from exc
@@ -120,7 +126,7 @@ class SqliteStore(StockStore):
                 raise StoreError(f"Database {self.path!r} failed: {exc}") from exc
 
     def _busy_or_error(self, exc: sqlite3.OperationalError) -> StoreError:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if "locked" in str(exc):  # SQLITE_BUSY and SQLITE_LOCKED both read "... is locked"
             return StoreBusy(self.path, self.timeout)
         return StoreError(f"Database {self.path!r} failed: {exc}")
 

@@ -1,0 +1,136 @@
+"""Drive a notebook in JupyterLab through its own API (``--expose-app-in-browser``).
+
+The toolbar's "idle" shows about a second before the kernel session exists, and running
+cells then opens a "Select Kernel" dialog; so every wait here asks the application itself.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page
+
+from tests.browser.lab_server import Lab
+
+PAGE_READY_WITHIN = 60_000  # ms; loading the app and starting a kernel takes 3-6 s
+RUN_ALL_WITHIN = 180_000  # ms; an exercise's check() runs every test against every bug
+
+_STATE = """(path) => {
+    const app = window.jupyterapp;
+    const widget = app && app.shell.currentWidget;
+    const session = widget && widget.sessionContext && widget.sessionContext.session;
+    const dialog = document.querySelector('.jp-Dialog');
+    return {
+        app: !!app,
+        open: widget && widget.context ? widget.context.path : null,
+        kernel: session && session.kernel ? session.kernel.status : null,
+        dialog: dialog ? dialog.innerText : null,
+        runAll: window.__orderkitRunAll === undefined ? null : window.__orderkitRunAll,
+        busyCells: widget && widget.content && widget.content.widgets
+            ? widget.content.widgets.filter((cell) => cell.model.type === 'code' && (
+                cell.model.executionCount === null
+                || cell.model.executionState === 'running'
+                || (cell.promptNode && cell.promptNode.textContent.includes('*'))
+              )).length
+            : null,
+    };
+}"""
+
+_KERNEL_IDLE = f"""(path) => {{
+    const state = ({_STATE})(path);
+    return state.dialog !== null || (state.open === path && state.kernel === 'idle');
+}}"""
+
+_RUN_ALL = """async () => {
+    const app = window.jupyterapp;
+    window.__orderkitRunAll = undefined;
+    // Cleared first, so a stored prompt number cannot pass for a fresh run.
+    await app.commands.execute('notebook:clear-all-cell-outputs');
+    app.commands.execute('notebook:run-all-cells').then(
+        // false when any cell raised, even one tagged raises-exception: judged below.
+        (finished) => { window.__orderkitRunAll = finished ? 'finished' : 'had errors'; },
+        (error) => { window.__orderkitRunAll = 'failed: ' + error; },
+    );
+}"""
+
+_RUN_ALL_DONE = f"""(path) => {{
+    const state = ({_STATE})(path);
+    return state.dialog !== null
+        || (state.runAll !== null && state.kernel === 'idle' && state.busyCells === 0);
+}}"""
+
+# Errors in cells not tagged raises-exception (JupyterLab's Run All goes past tagged ones,
+# but still reports "not all fine"), with the cell's number and the error's last line.
+_UNEXPECTED_ERRORS = """() => {
+    const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+    const found = [];
+    cells.forEach((cell, index) => {
+        if (cell.model.type !== 'code') return;
+        const tags = cell.model.getMetadata('tags') || [];
+        const outputs = cell.model.outputs.toJSON();
+        for (const output of outputs) {
+            if (output.output_type === 'error' && !tags.includes('raises-exception')) {
+                found.push(`cell ${index}: ${output.ename}: ${output.evalue}`);
+            }
+        }
+        if (cell.model.executionCount === null) found.push(`cell ${index} did not run`);
+    });
+    return found;
+}"""
+
+
+def state(page: Page, path: str) -> dict[str, Any]:
+    """What the application says: the open document, its kernel, any dialog, busy cells."""
+    try:
+        return dict(page.evaluate(_STATE, path))
+    except PlaywrightError as error:
+        return {"error": error.message}
+
+
+def open_notebook(page: Page, lab: Lab, path: str) -> None:
+    """Open ``path`` in a fresh workspace and wait until its kernel is really idle."""
+    started = time.monotonic()
+    # A workspace of its own, so no layout of an earlier test is restored.
+    page.goto(lab.page_url(path, workspace=f"browser-test-{secrets.token_hex(4)}"))
+    try:
+        page.wait_for_function(_KERNEL_IDLE, arg=path, timeout=PAGE_READY_WITHIN)
+    except PlaywrightError:
+        raise AssertionError(
+            f"{path}: no idle kernel within {PAGE_READY_WITHIN / 1000:.0f} s; "
+            f"JupyterLab says {json.dumps(state(page, path))}"
+        ) from None
+    _fail_on_dialog(page, path, "while opening")
+    print(f"{path}: page ready, kernel idle in {time.monotonic() - started:.1f} s")
+
+
+def run_all_cells(page: Page, path: str) -> None:
+    """Run every cell (Run > Run All Cells) and wait until the last one has finished."""
+    started = time.monotonic()
+    page.evaluate(_RUN_ALL)
+    try:
+        page.wait_for_function(_RUN_ALL_DONE, arg=path, timeout=RUN_ALL_WITHIN, polling=100)
+    except PlaywrightError:
+        raise AssertionError(
+            f"{path}: Run All did not finish within {RUN_ALL_WITHIN / 1000:.0f} s; "
+            f"JupyterLab says {json.dumps(state(page, path))}"
+        ) from None
+    _fail_on_dialog(page, path, "during Run All")
+    problems = page.evaluate(_UNEXPECTED_ERRORS)
+    if problems:
+        raise AssertionError(f"{path}: Run All went wrong:\n" + "\n".join(problems))
+    print(f"{path}: Run All finished in {time.monotonic() - started:.1f} s")
+
+
+def _fail_on_dialog(page: Page, path: str, when: str) -> None:
+    dialog = state(page, path).get("dialog")
+    if dialog:
+        raise AssertionError(f"{path}: a dialog opened {when}: {dialog!r}")
+
+
+def last_output(page: Page, containing: Locator) -> Locator:
+    """The last cell output in the notebook that contains ``containing``."""
+    return page.locator(".jp-Notebook .jp-OutputArea-output").filter(has=containing).last
