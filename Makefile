@@ -86,7 +86,7 @@ mutation:
 	$(MUTVENV)/bin/python tools/mutation_score.py
 
 bench: $(STAMP)
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) $(MUTVENV) mutants .pytest_cache .mypy_cache .ruff_cache .hypothesis

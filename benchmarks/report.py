@@ -1,0 +1,136 @@
+"""Run every benchmark and print one table: figure, value, target, met or not.
+
+Run: ``python benchmarks/report.py`` (``make bench``). Each benchmark runs as its own
+process with ``--json``; a benchmark that fails shows as a row that says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+Row = tuple[str, str, str, str]
+
+
+def _run(script: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, str(HERE / script), "--json", *args],
+        capture_output=True,
+        text=True,
+        cwd=HERE.parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError((done.stderr or done.stdout).strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _met(flag: bool | None) -> str:
+    return "-" if flag is None else ("yes" if flag else "NO")
+
+
+def core() -> list[Row]:
+    figures = _run("bench_core.py")
+    rates, targets = figures["orders_per_s"], figures["targets"]
+    return [
+        (
+            f"create_order, {name} (orders/s)",
+            f"{rates[name]:,.0f}",
+            f">= {targets[name]:,.0f}",
+            _met(rates[name] >= targets[name]),
+        )
+        for name in ("memory", "sqlite")
+    ]
+
+
+def notebooks() -> list[Row]:
+    f = _run("bench_notebooks.py")
+    return [
+        (
+            f"notebook validation / kernel floor ({f['notebooks']} notebooks, {f['jobs']} jobs)",
+            f"{f['ratio']:.2f} ({f['validation_s']:.1f} s / {f['floor_s']:.1f} s)",
+            f"<= {f['target_ratio']}",
+            _met(f["met"]),
+        ),
+    ]
+
+
+def check() -> list[Row]:
+    f = _run("bench_check.py")
+    return [
+        (
+            f"check() median ({f['tests']} tests, {f['bugs']} bugs)",
+            f"{f['median_s']:.3f} s",
+            f"<= {f['target_s']} s",
+            _met(f["met"]),
+        ),
+    ]
+
+
+def grade() -> list[Row]:
+    f = _run("bench_grade.py")
+    rows: list[Row] = [
+        (
+            f"orderkit grade ({f['submissions']} submissions, {f['jobs']} jobs)",
+            f"{f['orderkit_s_per_submission']:.3f} s/submission",
+            "-",
+            "-",
+        ),
+    ]
+    if f["nbgrader_s_per_submission"] is None:
+        rows.append(("nbgrader autograde, same notebooks", "not measured", "-", "-"))
+    else:
+        rows.append(
+            (
+                "nbgrader autograde, same notebooks",
+                f"{f['nbgrader_s_per_submission']:.3f} s/submission",
+                "-",
+                "-",
+            )
+        )
+        rows.append(
+            (
+                "speed-up over nbgrader",
+                f"{f['speedup']:.1f}x",
+                f">= {f['target_speedup']:g}x",
+                _met(f["met"]),
+            )
+        )
+    return rows
+
+
+def main() -> int:
+    rows: list[Row] = []
+    failed = 0
+    for name, bench in (
+        ("core", core),
+        ("notebooks", notebooks),
+        ("check", check),
+        ("grade", grade),
+    ):
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        try:
+            rows += bench()
+        except (RuntimeError, KeyError, json.JSONDecodeError, IndexError) as error:
+            failed += 1
+            rows.append((f"{name} benchmark", f"FAILED: {error}", "-", "-"))
+    print(
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}"
+    )
+    widths = [
+        max(len(row[i]) for row in [("figure", "value", "target", "met"), *rows]) for i in range(4)
+    ]
+    for row in [("figure", "value", "target", "met"), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
