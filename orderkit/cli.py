@@ -48,7 +48,13 @@ def parser() -> argparse.ArgumentParser:
         help="grade a class's submitted notebooks into grades.csv and report.html",
         description="Run each submission's tests on correct code and on every known bug.",
     )
-    grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
+    grade.add_argument(
+        "submissions",
+        nargs="+",
+        type=Path,
+        metavar="SUBMISSION",
+        help="notebooks, or folders of notebooks (searched recursively)",
+    )
     grade.add_argument("--out", required=True, type=Path, metavar="DIR")
     grade.add_argument("--exercise", help="exercise id (default: read from each notebook)")
     grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")

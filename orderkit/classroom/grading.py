@@ -241,13 +241,27 @@ def _progress(total: int, *, enabled: bool) -> Any:
     return tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr)
 
 
+def expand_submissions(paths: Sequence[Path]) -> list[Path]:
+    """Replace each folder by the notebooks in it (recursively, checkpoints left out)."""
+    expanded: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+            if not found:
+                raise ClassroomError(f"{path}: a folder with no .ipynb file in it")
+            expanded += found
+        else:
+            expanded.append(path)
+    return expanded
+
+
 def grade_command(args: argparse.Namespace) -> int:
     """``orderkit grade``: grade, then write grades.csv and report.html into ``--out``."""
     from orderkit.classroom.report import write_report
 
     started = time.perf_counter()
     grades = grade_all(
-        args.submissions,
+        expand_submissions(args.submissions),
         exercise_id=args.exercise,
         jobs=args.jobs,
         timeout=args.timeout,

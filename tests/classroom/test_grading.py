@@ -206,3 +206,44 @@ def test_an_unknown_exercise_stops_before_grading(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Unknown exercise 'nope'" in done.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_a_folder_stands_for_the_notebooks_in_it(tmp_path: Path) -> None:
+    for student in ("ann", "ben"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        _write(tmp_path / "class" / student, "exercise", SUBMISSIONS["weak"])
+    (tmp_path / "class" / "ann" / ".ipynb_checkpoints").mkdir()
+    _write(tmp_path / "class" / "ann" / ".ipynb_checkpoints", "exercise", SUBMISSIONS["weak"])
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orderkit",
+            "grade",
+            str(tmp_path / "class"),
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "o" / "grades.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["student"] for row in rows] == ["ann", "ben"]
+
+
+def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "orderkit", "grade", str(tmp_path), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "no .ipynb file" in done.stderr
