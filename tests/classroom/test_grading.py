@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from tests.classroom.cli import run_orderkit
 
 SETUP = "import pytest\nfrom orderkit import InsufficientStock, InventoryService, OrderService"
 GOOD_TESTS = """
@@ -68,27 +68,19 @@ def graded(
     folder = tmp_path_factory.mktemp("submissions")
     out = tmp_path_factory.mktemp("report")
     paths = [_write(folder, name, content) for name, content in SUBMISSIONS.items()]
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orderkit",
-            "grade",
-            *map(str, paths),
-            "--out",
-            str(out),
-            "--timeout",
-            "8",
-            "--test-timeout",
-            "1",
-            "--memory",
-            "1024",
-            "--jobs",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_orderkit(
+        "grade",
+        *paths,
+        "--out",
+        str(out),
+        "--timeout",
+        "8",
+        "--test-timeout",
+        "1",
+        "--memory",
+        "1024",
+        "--jobs",
+        "2",
         cwd=folder,
     )
     assert done.returncode == 0, done.stderr
@@ -185,22 +177,8 @@ def test_the_report_shows_the_plot_and_every_student(
 def test_an_unknown_exercise_stops_before_grading(tmp_path: Path) -> None:
     path = _write(tmp_path, "good", SUBMISSIONS["good"])
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orderkit",
-            "grade",
-            str(path),
-            "--out",
-            str(tmp_path / "o"),
-            "--exercise",
-            "nope",
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_orderkit(
+        "grade", str(path), "--out", str(tmp_path / "o"), "--exercise", "nope", "--quiet"
     )
 
     assert done.returncode == 2
@@ -215,21 +193,7 @@ def test_a_folder_stands_for_the_notebooks_in_it(tmp_path: Path) -> None:
     (tmp_path / "class" / "ann" / ".ipynb_checkpoints").mkdir()
     _write(tmp_path / "class" / "ann" / ".ipynb_checkpoints", "exercise", SUBMISSIONS["weak"])
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orderkit",
-            "grade",
-            str(tmp_path / "class"),
-            "--out",
-            str(tmp_path / "o"),
-            "--quiet",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_orderkit("grade", str(tmp_path / "class"), "--out", str(tmp_path / "o"), "--quiet")
 
     assert done.returncode == 0, done.stderr
     with (tmp_path / "o" / "grades.csv").open() as handle:
@@ -238,12 +202,7 @@ def test_a_folder_stands_for_the_notebooks_in_it(tmp_path: Path) -> None:
 
 
 def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "orderkit", "grade", str(tmp_path), "--out", str(tmp_path / "o")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_orderkit("grade", str(tmp_path), "--out", str(tmp_path / "o"))
 
     assert done.returncode == 2
     assert "no .ipynb file" in done.stderr

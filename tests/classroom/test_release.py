@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -11,6 +9,7 @@ import pytest
 
 from orderkit.classroom.release import release, student_version
 from orderkit.errors import ReleaseError
+from tests.classroom.cli import run_orderkit
 
 SOLVED_TEST = '''def test_exact_stock():
     """Ordering exactly what is left empties the item."""
@@ -129,20 +128,7 @@ def test_the_command_line_releases_and_reports(tmp_path: Path) -> None:
     source = tmp_path / "ex.ipynb"
     nbformat.write(_instructor_notebook(), source)
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orderkit",
-            "release",
-            str(source),
-            "--out",
-            str(tmp_path / "student"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_orderkit("release", str(source), "--out", str(tmp_path / "student"))
 
     assert done.returncode == 0, done.stderr
     assert "3 solution(s) stubbed, 2 hidden test region(s) removed" in done.stdout
@@ -165,12 +151,7 @@ def test_the_command_line_explains_bad_sources(
     if content is not None:
         source.write_text(content)
 
-    done = subprocess.run(
-        [sys.executable, "-m", "orderkit", "release", str(source), "--out", str(tmp_path / "o")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_orderkit("release", str(source), "--out", str(tmp_path / "o"))
 
     assert done.returncode == 2
     assert message in done.stderr
