@@ -45,6 +45,7 @@ class StockPanel(widgets.VBox):
         self.place.on_click(self._on_place)
         for item_id, level in self.inventory.snapshot().items():
             self._add_slider(item_id, level)
+        self._offer_items()
         self._show_log(self.orders.list_orders())
 
         self._unsubscribe = [
@@ -86,7 +87,22 @@ class StockPanel(widgets.VBox):
         slider.observe(self._on_slider_moved, names="value")
         self.sliders[item_id] = slider
         self.sliders_box.children = [*self.sliders_box.children, slider]
+        self._offer_items()
+
+    def _offer_items(self) -> None:
+        """List every item in the form, keeping the chosen one (else the first) selected.
+
+        A Dropdown given new options keeps ``value=None`` on a fresh widget and jumps back
+        to the first option otherwise, so the choice is restored by hand: the form never
+        offers "no item" (``create_order(None, ...)`` would be refused).
+        """
+        chosen = self.item.value
         self.item.options = [(str(item), item) for item in self.sliders]
+        if chosen in self.sliders:
+            self.item.value = chosen
+        elif self.sliders:
+            self.item.value = next(iter(self.sliders))
+        self.place.disabled = not self.sliders  # nothing to order yet
 
     # -- from the panel to the services -----------------------------------------------
     def _on_slider_moved(self, change: dict[str, Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 
 import pytest
@@ -104,3 +105,36 @@ def test_a_closed_panel_stops_listening(panel: StockPanel) -> None:
 
 def test_the_text_repr_is_short_and_stable(panel: StockPanel) -> None:
     assert repr(panel) == "StockPanel(stock={1: 10, 2: 5}, orders=0)"
+
+
+def test_a_fresh_panel_has_the_first_item_chosen(panel: StockPanel) -> None:
+    assert panel.item.value == 1
+
+
+def test_the_first_click_on_a_fresh_panel_places_an_order(panel: StockPanel) -> None:
+    panel.place.click()
+
+    assert "Order 1 placed: 1 of item 1." in panel.message.value
+    assert panel.inventory.check_stock(1) == 9
+
+
+def test_a_new_item_keeps_the_item_last_chosen(panel: StockPanel) -> None:
+    panel.item.value = 2
+
+    panel.inventory.set_stock("LAMP", 3)
+
+    assert panel.item.options == (("1", 1), ("2", 2), ("LAMP", "LAMP"))
+    assert panel.item.value == 2
+
+
+def test_a_panel_over_an_empty_inventory_chooses_the_first_item_that_appears() -> None:
+    empty = StockPanel(OrderService(InventoryService({})))
+    assert empty.item.value is None
+    assert empty.place.disabled
+
+    empty.inventory.set_stock("LAMP", 2)
+    empty.place.click()
+
+    assert empty.item.value == "LAMP"
+    assert "Order 1 placed: 1 of item 'LAMP'." in html.unescape(empty.message.value)
+    empty.close()
