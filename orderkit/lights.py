@@ -117,6 +117,15 @@ class TestLights(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped (
     def __repr__(self) -> str:
         return "\n".join(str(light) for light in self.lights)
 
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, object]:
+        """The live widget, and every light as text (ipywidgets cuts text at 110 characters).
+
+        The text is what a notebook shows before its kernel runs, and what nbval compares.
+        """
+        bundle: dict[str, object] = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
     @property
     def colours(self) -> dict[str, Colour]:
         """Each test's label and the colour of its light."""

@@ -278,5 +278,15 @@ def test_bad_arguments_are_refused(tests: list[object], watch: object, message: 
         TestLights(tests, watch=watch)  # type: ignore[arg-type]
 
 
+def test_the_notebook_text_shows_every_light_in_full(panel: StockPanel) -> None:
+    lights = lights_over(panel, SHARED, ITEM_2, FRESH)
+
+    bundle = lights._repr_mimebundle_()
+
+    assert bundle["text/plain"] == repr(lights)
+    assert len(repr(lights)) > 110  # where ipywidgets would cut it
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
 def test_pytest_does_not_collect_the_widget_class() -> None:
     assert TestLights.__test__ is False
