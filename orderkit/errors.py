@@ -68,19 +68,3 @@ class StoreBusy(StoreError):
         self.path = path
         self.waited = waited
         super().__init__(f"Database {path!r} stayed locked for {waited:g} s; try again")
-
-
-class ClassroomError(OrderkitError):
-    """A classroom tool (check, release, grade) was given something it cannot use."""
-
-
-class UnknownExercise(ClassroomError, LookupError):
-    """An exercise id the kit does not know."""
-
-    def __init__(self, exercise_id: Any, known: list[str]) -> None:
-        self.exercise_id = exercise_id
-        super().__init__(f"Unknown exercise {exercise_id!r}; known: {', '.join(known)}")
-
-
-class ReleaseError(ClassroomError, ValueError):
-    """An instructor notebook whose solution or hidden-test markers do not pair up."""

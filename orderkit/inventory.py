@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import ClassVar
 
 from orderkit.domain import ItemId, Order, check_item_id, check_quantity
 from orderkit.errors import InvalidItemId
@@ -24,14 +23,11 @@ class InventoryService:
     :class:`~orderkit.stores.MemoryStore`.
     """
 
-    default_store: ClassVar[type[StockStore]] = MemoryStore
-    """What ``store=None`` opens: a new, empty store."""
-
     def __init__(
         self, stock: Mapping[ItemId, int] | None = None, *, store: StockStore | None = None
     ) -> None:
         opening = _checked_stock(DEFAULT_STOCK if stock is None else stock)
-        self._store: StockStore = self.default_store() if store is None else store
+        self._store: StockStore = MemoryStore() if store is None else store
         self._store.seed(opening)
         self._listeners: list[StockListener] = []
 

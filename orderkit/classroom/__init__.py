@@ -1,20 +1,27 @@
-"""Classroom tools: a bug catalogue, instant feedback, student versions, batch grading."""
+"""Classroom tools: a bug catalogue, instant feedback, student versions, batch grading.
 
-from orderkit.classroom.chaffs import CHAFFS
-from orderkit.classroom.exercises import EXERCISES, Exercise
-from orderkit.classroom.feedback import check
-from orderkit.classroom.implementations import LEVELS, WHEAT, Implementation, Level
-from orderkit.classroom.results import ChaffResult, CheckResult
+Importing this in a notebook starts keeping track of which tests each cell defines, so
+that ``check()`` grades the tests the notebook has now, as a fresh run of it would.
+"""
+
+from orderkit.classroom.catalogue import EXERCISES, LEVELS, Catalogue, Exercise, Implementation, Level, load
+from orderkit.classroom.feedback import _shell, check, track_cells
+from orderkit.classroom.results import ChaffResult, CheckResult, TestVerdict
+
+if _shell() is not None:
+    track_cells(_shell())
 
 __all__ = [
-    "CHAFFS",
     "EXERCISES",
     "LEVELS",
-    "WHEAT",
+    "Catalogue",
     "ChaffResult",
     "CheckResult",
     "Exercise",
     "Implementation",
     "Level",
+    "TestVerdict",
     "check",
+    "load",
+    "track_cells",
 ]

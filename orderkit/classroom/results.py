@@ -1,23 +1,46 @@
-"""What grading a set of tests found: a plain result object, usable with or without widgets."""
+"""What grading a set of tests found: plain result objects, usable with or without widgets."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Literal
 
-from orderkit.classroom.implementations import Implementation, Level
-from orderkit.classroom.runner import TestRun
+from orderkit.classroom.catalogue import Catalogue, Level
+from orderkit.classroom.engine import Raw
+
+Status = Literal["valid", "not-written", "fails", "hangs", "flaky", "unspecified", "skipped"]
+
+FLAKY = (
+    "its outcome on correct code changed when it ran again: it depends on what ran before "
+    "it (state kept at module level, a file at a fixed path, the order of tests); give "
+    "each test its own objects (a fixture, tmp_path)"
+)
+
+
+@dataclass(frozen=True)
+class TestVerdict:
+    """One test: valid or why not, and whether it checked anything at all."""
+
+    name: str
+    status: Status
+    message: str = ""
+    asserts: bool = True
+
+    @property
+    def valid(self) -> bool:
+        return self.status == "valid"
 
 
 @dataclass(frozen=True)
 class ChaffResult:
-    """One bug of the catalogue: caught or not, and by which valid test (the first to fail)."""
+    """One bug of the catalogue: caught or not, and by which valid tests."""
 
     name: str
     title: str
     level: Level
     hint: str
     caught_by: tuple[str, ...]
+    hung: tuple[str, ...] = ()  # valid tests that were stopped on this bug
 
     @property
     def caught(self) -> bool:
@@ -26,23 +49,43 @@ class ChaffResult:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The outcome of running a student's tests on the correct code and on every chaff.
+    """The outcome of running a student's tests on the wheats, chaffs and misconceptions.
 
-    A test is *valid* if it passes on the correct implementation; only valid tests can catch
-    a chaff (a test that fails everywhere proves nothing). A test that raises
-    ``NotImplementedError`` on correct code is *not written yet*.
+    A test is *valid* if it passes on every correct implementation, every time; only
+    valid tests can catch a chaff. ``error`` is set when the grader itself failed.
     """
 
-    tests: tuple[str, ...]
-    invalid: dict[str, str] = field(default_factory=dict)
-    not_written: tuple[str, ...] = ()
+    verdicts: tuple[TestVerdict, ...] = ()
     chaffs: tuple[ChaffResult, ...] = ()
-    timeouts: tuple[tuple[str, str], ...] = ()
+    uncollected: tuple[tuple[str, str], ...] = ()
+    isolation: str = ""
+    exercise: str | None = None
+    error: str = ""
+    skipped_grading: str = ""  # why this call did not grade (inside the batch grader)
+    show_titles: bool = False  # a teacher's choice: titles of bugs not yet caught too
+
+    @property
+    def tests(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.verdicts)
 
     @property
     def valid(self) -> tuple[str, ...]:
-        """Tests that pass on correct code."""
-        return tuple(t for t in self.tests if t not in self.invalid and t not in self.not_written)
+        return tuple(v.name for v in self.verdicts if v.valid)
+
+    @property
+    def not_written(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.verdicts if v.status == "not-written")
+
+    @property
+    def invalid(self) -> dict[str, str]:
+        """Written tests that are not valid, with why."""
+        return {
+            v.name: v.message for v in self.verdicts if v.status not in ("valid", "not-written")
+        }
+
+    @property
+    def written(self) -> int:
+        return sum(v.status != "not-written" for v in self.verdicts)
 
     @property
     def caught(self) -> int:
@@ -54,68 +97,95 @@ class CheckResult:
         return self.caught / len(self.chaffs) if self.chaffs else 0.0
 
     def summary(self) -> str:
-        """One line: tests valid, bugs caught."""
-        return (
-            f"{len(self.valid)} of {len(self.tests)} tests pass on correct code; "
-            f"caught {self.caught} of {len(self.chaffs)} bugs"
-        )
+        """One line: tests written, valid, invalid; bugs caught."""
+        if self.error:
+            return f"The grader itself failed (not your tests): {self.error}"
+        if self.skipped_grading:
+            return self.skipped_grading
+        parts = [f"{len(self.valid)} valid test(s)"]
+        failing = len(self.invalid)
+        if failing:
+            parts.append(f"{failing} not valid")
+        if self.not_written:
+            parts.append(f"{len(self.not_written)} not written yet")
+        return f"{', '.join(parts)}; caught {self.caught} of {len(self.chaffs)} bugs"
 
     def __str__(self) -> str:
         lines = [self.summary()]
-        for test, message in self.invalid.items():
-            lines.append(f"  ! {test} fails on correct code: {message}")
-        for test in self.not_written:
-            lines.append(f"  . {test} is not written yet")
-        for test, bug in self.timeouts:
-            lines.append(f"  ~ {test} was cut off (too slow) on bug {bug!r}")
+        for verdict in self.verdicts:
+            if verdict.status == "not-written":
+                lines.append(f"  . {verdict.name} is not written yet")
+            elif not verdict.valid:
+                lines.append(f"  ! {verdict.name}: {verdict.message}")
+            elif not verdict.asserts:
+                lines.append(f"  ? {verdict.name} asserts nothing: it can only catch crashes")
+        for what, why in self.uncollected:
+            lines.append(f"  ! could not collect {what}: {why}")
         for chaff in self.chaffs:
-            mark = "x" if chaff.caught else " "
-            line = f"  [{mark}] {chaff.title} ({chaff.level})"
-            if not chaff.caught:
-                line += f"\n        hint: {chaff.hint}"
-            lines.append(line)
+            for test in chaff.hung:
+                lines.append(f"  ~ {test} ran for too long on a bug and was stopped")
+        for chaff in self.chaffs:
+            if chaff.caught or self.show_titles:
+                mark = "x" if chaff.caught else " "
+                lines.append(f"  [{mark}] {chaff.title} ({chaff.level})")
+            else:
+                lines.append(f"  [ ] a {chaff.level} bug; hint: {chaff.hint}")
         return "\n".join(lines)
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
 
-        from orderkit.classroom.scoreboard import Scoreboard
-
-        display(Scoreboard(self))
-
-
-def summarise(
-    tests: Sequence[str],
-    runs: Sequence[TestRun],
-    wheat: Implementation,
-    chaffs: Sequence[Implementation],
-) -> CheckResult:
-    """Turn raw test runs into a :class:`CheckResult`."""
-    on_wheat = {run.test: run for run in runs if run.implementation == wheat.name}
-    not_written = tuple(t for t in tests if on_wheat.get(t, _PASSED).outcome == "not-written")
-    invalid = {
-        t: on_wheat[t].message
-        for t in tests
-        if t in on_wheat and on_wheat[t].outcome in ("failed", "timeout")
-    }
-    valid = {t for t in tests if t not in invalid and t not in not_written}
-    failing = [run for run in runs if run.outcome != "passed" and run.test in valid]
-    results = tuple(
-        ChaffResult(
-            chaff.name,
-            chaff.title,
-            chaff.level,
-            chaff.hint,
-            tuple(dict.fromkeys(r.test for r in failing if r.implementation == chaff.name)),
-        )
-        for chaff in chaffs
+def summarise(raw: Raw, catalogue: Catalogue, exercise: str | None = None) -> CheckResult:
+    """Turn the runs' outcomes into verdicts per test and per chaff."""
+    wheats = catalogue.of_kind("wheat")
+    reference = raw.outcomes.get(wheats[0].name, {})
+    verdicts = []
+    for test in raw.tests:
+        verdicts.append(_verdict(test, raw, catalogue, reference))
+    valid = {v.name for v in verdicts if v.valid}
+    chaffs = []
+    for chaff in catalogue.of_kind("chaff"):
+        outcomes = raw.outcomes.get(chaff.name, {})
+        failing = [t for t in raw.tests if t in valid and outcomes.get(t) and outcomes[t].outcome in ("failed", "timeout")]
+        hung = [t for t in failing if outcomes[t].outcome == "timeout"]
+        chaffs.append(ChaffResult(chaff.name, chaff.title, chaff.level, chaff.hint, tuple(failing), tuple(hung)))
+    return CheckResult(
+        tuple(verdicts), tuple(chaffs), tuple(raw.uncollected), raw.isolation, exercise
     )
-    timeouts = tuple(
-        (r.test, r.implementation)
-        for r in runs
-        if r.outcome == "timeout" and r.implementation != wheat.name
-    )
-    return CheckResult(tuple(tests), invalid, not_written, results, timeouts)
 
 
-_PASSED = TestRun("", "", "passed")
+def _verdict(test: str, raw: Raw, catalogue: Catalogue, reference: dict[str, object]) -> TestVerdict:
+    wheats = catalogue.of_kind("wheat")
+    first = raw.outcomes.get(wheats[0].name, {}).get(test)
+    if first is None:
+        return TestVerdict(test, "fails", "did not run on correct code")
+    asserts = first.asserted is not False
+    if first.outcome == "not-written":
+        return TestVerdict(test, "not-written", first.message)
+    if first.outcome == "skipped":
+        return TestVerdict(test, "skipped", f"skipped on correct code ({first.message}): it cannot catch anything")
+    if first.outcome == "timeout":
+        return TestVerdict(test, "hangs", f"this test {first.message} on the correct code and was stopped")
+    probes = [p.get(test) for p in raw.probes]
+    if any(p is not None and (p.outcome == "passed") != (first.outcome == "passed") for p in probes):
+        return TestVerdict(test, "flaky", FLAKY, asserts)
+    if first.outcome == "failed":
+        beliefs = [
+            m.belief
+            for m in catalogue.of_kind("misconception")
+            if (o := raw.outcomes.get(m.name, {}).get(test)) is not None and o.outcome == "passed"
+        ]
+        message = f"fails on correct code: {first.message}"
+        if beliefs:
+            message = f"fails on correct code: {beliefs[0]} ({first.message})"
+        return TestVerdict(test, "fails", message, asserts)
+    for wheat in wheats[1:]:
+        outcome = raw.outcomes.get(wheat.name, {}).get(test)
+        if outcome is not None and outcome.outcome != "passed":
+            return TestVerdict(
+                test,
+                "unspecified",
+                f"passes on the kit but fails on another correct implementation: it relies on {wheat.detail}",
+                asserts,
+            )
+    return TestVerdict(test, "valid", "", asserts)
+
+

@@ -52,9 +52,6 @@ CREATE TABLE IF NOT EXISTS orders (
 class SqliteStore(StockStore):
     """Stock and orders in a SQLite database file (or ``":memory:"``)."""
 
-    schema = _SCHEMA
-    """The tables, created on first open (``IF NOT EXISTS``, so reopening keeps data)."""
-
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = os.fspath(path)
         self.timeout = timeout
@@ -69,7 +66,7 @@ class SqliteStore(StockStore):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             with self._write() as conn:
-                for statement in self.schema.split(";"):
+                for statement in _SCHEMA.split(";"):  # IF NOT EXISTS: reopening keeps data
                     if statement.strip():
                         conn.execute(statement)
         except sqlite3.OperationalError as exc:

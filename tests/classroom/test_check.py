@@ -9,7 +9,8 @@ import pytest
 
 from orderkit.classroom import CHAFFS, EXERCISES, check
 from orderkit.classroom.scoreboard import Scoreboard
-from orderkit.errors import OrderkitError, UnknownExercise
+from orderkit.classroom.errors import UnknownExercise
+from orderkit.errors import OrderkitError
 
 Build = Callable[[str], types.ModuleType]
 

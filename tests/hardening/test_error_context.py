@@ -26,7 +26,7 @@ from orderkit import (
     StoreClosed,
 )
 from orderkit.domain import check_item_id, check_quantity
-from orderkit.errors import UnknownExercise
+from orderkit.classroom.errors import UnknownExercise
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,227 @@
+"""Grade a set of tests: collect them once, then run them on every implementation.
+
+One pytest session collects the notebook's tests, however they are written (functions,
+classes, ``unittest.TestCase``, fixtures, parametrize, hypothesis); collection problems
+are recorded, never dropped. Then, instead of pytest's own loop, the runs are made:
+
+1. every **wheat** with every test: a test is valid only if it passes on all of them;
+2. every **chaff** with the valid tests, stopping at the first one that fails (caught);
+   every **misconception** with the tests that failed on a wheat; and a **probe**: the
+   reference wheat again, tests in reverse order, placed at a random point among them;
+3. a last probe: the reference wheat again, after all the others.
+
+A test whose outcome on the reference wheat differs in a probe depends on what ran before
+it (state left at module level, a file at a fixed path, the order of tests): it is
+*flaky* and invalid, never a catch. The order of the runs in step 2 is shuffled with the
+operating system's randomness, so counting runs tells a test nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import secrets
+import select
+import threading
+import types
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipytest
+import pytest
+
+from orderkit.classroom import runs
+from orderkit.classroom.catalogue import Catalogue, Implementation
+from orderkit.classroom.errors import GradingError
+from orderkit.classroom.runs import Run, TestOutcome
+from orderkit.notebook import PYTEST_INI, QUIET_PLUGINS
+
+TEST_TIMEOUT = 10.0
+"""Seconds one test may run on one implementation before it is stopped."""
+
+
+@dataclass
+class Raw:
+    """Everything the runs found, before it is summarised."""
+
+    tests: list[str] = field(default_factory=list)
+    uncollected: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
+    outcomes: dict[str, dict[str, TestOutcome]] = field(default_factory=dict)  # impl -> test
+    probes: list[dict[str, TestOutcome]] = field(default_factory=list)
+    died: dict[str, str] = field(default_factory=dict)  # impl -> why its run ended early
+    isolation: str = ""
+    error: str = ""  # the grader itself failed
+
+
+def _name(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[-1]
+
+
+class _Plugin:
+    """Collects, then replaces pytest's run loop by the plan above."""
+
+    def __init__(self, catalogue: Catalogue, timeout: float, jobs: int, fork: bool) -> None:
+        self.catalogue = catalogue
+        self.timeout = timeout
+        self.jobs = jobs
+        self.fork = fork
+        self.raw = Raw()
+        self.namespaces: list[dict[str, Any]] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.raw.uncollected.append((report.nodeid or "the notebook", runs.describe(report)))  # type: ignore[arg-type]
+
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str) -> None:
+        if when == "collect" and issubclass(warning_message.category, pytest.PytestCollectionWarning):
+            self.raw.uncollected.append((nodeid.split("::")[-1] or "a class", str(warning_message.message)))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        items = list(session.items)
+        self.raw.tests = [_name(item) for item in items]
+        self.namespaces = _namespaces(items)
+        if items:
+            try:
+                self._plan(items)
+            except Exception as error:  # the grader's own failure: never a verdict
+                self.raw.error = f"{type(error).__name__}: {error}"[:300]
+        return True
+
+    # -- the plan -------------------------------------------------------------------------
+    def _plan(self, items: list[pytest.Item]) -> None:
+        every = tuple(range(len(items)))
+        wheats = self.catalogue.of_kind("wheat")
+        reference = wheats[0]
+        first = [Run(0, reference.sources(), every, watch_asserts=True)]
+        first += [Run(n + 1, w.sources(), every) for n, w in enumerate(wheats[1:])]
+        found = self._execute(items, first)
+        names = self.raw.tests
+        for run, implementation in zip(first, wheats, strict=True):
+            self.raw.outcomes[implementation.name] = {names[i]: o for i, o in found[run.key].items()}
+        on = self.raw.outcomes
+        valid = tuple(
+            i for i in every if all(on[w.name].get(names[i], _MISSING).outcome == "passed" for w in wheats)
+        )
+        failing = tuple(
+            i
+            for i in every
+            if any(on[w.name].get(names[i], _MISSING).outcome in ("failed", "timeout") for w in wheats)
+        )
+        later: list[tuple[Run, Implementation | None]] = []
+        key = len(first)
+        for chaff in self.catalogue.of_kind("chaff") if valid else ():
+            later.append((Run(key, chaff.sources(), valid, stop_at_first_failure=True), chaff))
+            key += 1
+        for belief in self.catalogue.of_kind("misconception") if failing else ():
+            later.append((Run(key, belief.sources(), failing), belief))
+            key += 1
+        secrets.SystemRandom().shuffle(later)
+        probe = Run(key, reference.sources(), every[::-1])
+        later.insert(secrets.randbelow(len(later) + 1), (probe, None))
+        found = self._execute(items, [run for run, _ in later])
+        last = Run(key + 1, reference.sources(), every)
+        found.update(self._execute(items, [last]))
+        for run, implementation in later:
+            outcomes = {names[i]: o for i, o in found[run.key].items()}
+            if implementation is None:
+                self.raw.probes.append(outcomes)
+            else:
+                self.raw.outcomes[implementation.name] = outcomes
+        self.raw.probes.append({names[i]: o for i, o in found[last.key].items()})
+        for run, implementation in [*zip(first, wheats, strict=True), *later]:
+            why = self._died.get(run.key)
+            if why and implementation is not None:
+                self.raw.died[implementation.name] = why
+
+    def _execute(self, items: list[pytest.Item], plan: Sequence[Run]) -> dict[int, dict[int, TestOutcome]]:
+        self._died: dict[int, str] = getattr(self, "_died", {})
+        if not self.fork:
+            return {run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan}
+        results: dict[int, dict[int, TestOutcome]] = {}
+        pending = list(plan)
+        active: dict[int, runs.Forked] = {}
+        while pending or active:
+            while pending and len(active) < self.jobs:
+                child = runs.Forked(items, pending.pop(0), self.timeout)
+                active[child.fd] = child
+            ready, _, _ = select.select(list(active), [], [], 0.05)
+            for fd in ready:
+                if active[fd].read():
+                    self._done(active.pop(fd), results)
+            for fd, child in list(active.items()):
+                if child.overdue():
+                    child.finish(kill=True)
+                    child.died = f"stopped after {child.budget:g} s"
+                    self._done(active.pop(fd), results)
+        return results
+
+    def _done(self, child: runs.Forked, results: dict[int, dict[int, TestOutcome]]) -> None:
+        results[child.run.key] = child.outcomes
+        if child.died:
+            missing = [i for i in child.run.tests if i not in child.outcomes]
+            if missing:  # the test that was running when the run ended took it down
+                child.outcomes[missing[0]] = TestOutcome("timeout" if "stopped" in child.died else "failed", child.died)
+            self._died[child.run.key] = child.died
+
+
+_MISSING = TestOutcome("failed", "did not run")
+
+
+def _namespaces(items: Sequence[pytest.Item]) -> list[dict[str, Any]]:
+    """The globals the tests see (the notebook's), for runs that share this process."""
+    found: dict[int, dict[str, Any]] = {}
+    for item in items:
+        function = getattr(item, "function", None)
+        namespace = getattr(function, "__globals__", None)
+        if isinstance(namespace, dict):
+            found[id(namespace)] = namespace
+    return list(found.values())
+
+
+def grade(
+    module: types.ModuleType,
+    catalogue: Catalogue,
+    *,
+    timeout: float = TEST_TIMEOUT,
+    jobs: int | None = None,
+    fork: bool | None = None,
+) -> Raw:
+    """Collect the tests in ``module`` and run them on every implementation of ``catalogue``.
+
+    ``fork=None`` forks where the platform can; ``jobs`` runs at most that many forked
+    runs at once (default: the cores, at most 2 beside a kernel).
+    """
+    fork = runs.CAN_FORK if fork is None else fork and runs.CAN_FORK
+    jobs = max(1, jobs or min(2, os.cpu_count() or 1))
+    plugin = _Plugin(catalogue, timeout, jobs, fork)
+    plugin.raw.isolation = (
+        "each run in its own forked process, working folder and temporary folder"
+        if fork
+        else "runs take turns in this process (no fork here): the kit, the notebook's "
+        "globals and the working folder are restored between runs"
+    )
+    args = ["-c", str(PYTEST_INI), "--rootdir", ".", "-q", "--tb=line", "--assert=plain", "-p", "no:timeout"]
+    for quiet in QUIET_PLUGINS:
+        args += ["-p", f"no:{quiet}"]
+    with _quiet(), _main_thread_only():
+        ipytest.run(*args, module=module, plugins=[plugin], raise_on_error=False, addopts=[], run_in_thread=False)
+    if plugin.raw.error:
+        raise GradingError(plugin.raw.error)
+    return plugin.raw
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        yield
+
+
+@contextlib.contextmanager
+def _main_thread_only() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        raise GradingError("check() must be called from the main thread (a notebook cell)")
+    yield

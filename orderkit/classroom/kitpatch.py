@@ -1,0 +1,318 @@
+"""Load a patched copy of the kit's source *as* the kit's own modules, and undo it.
+
+A bug of the catalogue is a small change to the correct source, the way mutation-testing
+tools write mutants. To test a student's tests on it, the changed source is compiled and
+grafted into the modules already loaded, in place: every class and function keeps its
+identity, name, qualified name, ``__module__``, file and MRO, and only its code changes.
+So a test reaches the implementation under test by every path it can take (the names a
+notebook imported, ``orderkit.X``, ``orderkit.inventory.X``, a fresh ``import``, objects
+made before the run, bound methods kept in a variable), and nothing but behaviour tells
+two implementations apart.
+
+Line numbers of the changed code are mapped back to the lines of the file on disk, so
+``inspect.getsource`` and tracebacks read the same text under every implementation.
+What this cannot hide: the code objects themselves (a test that compares bytecode).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import importlib
+import sys
+import types
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orderkit.classroom.errors import CatalogueError
+
+PACKAGE = "orderkit"
+# Attributes a class keeps as they are: its identity, and the ABC machinery's own caches.
+_SPECIAL = {
+    "__dict__",
+    "__weakref__",
+    "__module__",
+    "__qualname__",
+    "__doc__",
+    "_abc_impl",
+    "__abstractmethods__",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """Replace ``find`` by ``replace`` in one file of the kit, ``count`` times (exactly)."""
+
+    file: str  # relative to the package folder, e.g. "stores/memory.py"
+    find: str
+    replace: str
+    count: int = 1
+
+
+def module_name(file: str) -> str:
+    """``"stores/memory.py"`` -> ``"orderkit.stores.memory"``."""
+    path = Path(file)
+    if path.suffix != ".py" or path.is_absolute() or ".." in path.parts:
+        raise CatalogueError(f"{file!r}: expected a .py file inside the kit, e.g. 'inventory.py'")
+    parts = path.with_suffix("").parts
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join((PACKAGE, *parts))
+
+
+def patched_sources(changes: tuple[Change, ...], where: str) -> dict[str, str]:
+    """Apply ``changes`` to the kit's source; return {module name: new source}.
+
+    Raises :class:`CatalogueError` naming ``where`` and the change when a ``find`` text does
+    not occur exactly ``count`` times, so a catalogue that no longer fits the code fails
+    loudly instead of testing the correct code under a bug's name.
+    """
+    sources: dict[str, str] = {}
+    for number, change in enumerate(changes, start=1):
+        name = module_name(change.file)
+        text = sources.get(name)
+        if text is None:
+            text = _original_source(name, where)
+        found = text.count(change.find)
+        if not change.find or found != change.count:
+            raise CatalogueError(
+                f"{where}, change {number}: the text to find occurs {found} time(s) in "
+                f"{change.file}, expected {change.count}"
+            )
+        sources[name] = text.replace(change.find, change.replace)
+    for name, text in sources.items():
+        try:
+            compile(text, name, "exec")
+        except SyntaxError as error:
+            raise CatalogueError(f"{where}: {name} no longer compiles: {error}") from None
+    return sources
+
+
+def _original_source(name: str, where: str) -> str:
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        raise CatalogueError(f"{where}: no module {name} in the kit") from None
+    return Path(module.__file__ or "").read_text(encoding="utf-8")
+
+
+def _compiled(name: str, source: str) -> types.CodeType:
+    """Compile ``source`` for module ``name`` with line numbers of the file on disk."""
+    module = sys.modules[name]
+    path = module.__file__ or name
+    original = Path(path).read_text(encoding="utf-8").splitlines()
+    lines = source.splitlines()
+    mapping: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(a=original, b=lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for offset, j in enumerate(range(j1, j2)):
+            same_size = tag == "equal" or (i2 - i1) == (j2 - j1)
+            mapping[j + 1] = i1 + 1 + (offset if same_size else 0)
+    tree = ast.parse(source, filename=path)
+    for node in ast.walk(tree):
+        if isinstance(getattr(node, "lineno", None), int):
+            node.lineno = mapping.get(node.lineno, node.lineno)  # type: ignore[attr-defined]
+        end = getattr(node, "end_lineno", None)
+        if isinstance(end, int):
+            node.end_lineno = max(mapping.get(end, end), node.lineno)  # type: ignore[attr-defined]
+    return compile(tree, path, "exec", dont_inherit=True)
+
+
+# -- undo: what a module looked like before grafting --------------------------------------
+@dataclass
+class _Saved:
+    modules: dict[str, dict[str, Any]]
+    classes: list[tuple[type, dict[str, Any]]]
+    functions: list[tuple[types.FunctionType, tuple[Any, ...]]]
+
+
+def _function_state(function: types.FunctionType) -> tuple[Any, ...]:
+    cells = []
+    for cell in function.__closure__ or ():
+        try:
+            cells.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            cells.append(_EMPTY)
+    return (function.__code__, function.__defaults__, function.__kwdefaults__, cells)
+
+
+_EMPTY = object()
+
+
+def _functions_in(value: Any, seen: set[int]) -> Iterator[types.FunctionType]:
+    """Every function reachable from a class attribute: wrappers, properties, closures."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, types.FunctionType):
+        yield value
+        for cell in value.__closure__ or ():
+            try:
+                inner = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(inner, types.FunctionType):
+                yield from _functions_in(inner, seen)
+    elif isinstance(value, property):
+        for part in (value.fget, value.fset, value.fdel):
+            yield from _functions_in(part, seen)
+    elif isinstance(value, (staticmethod, classmethod)):
+        yield from _functions_in(value.__func__, seen)
+
+
+def _own_classes(module: types.ModuleType) -> list[type]:
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__module__ == module.__name__
+    ]
+
+
+def _save(names: list[str]) -> _Saved:
+    saved = _Saved({}, [], [])
+    seen: set[int] = set()
+    for name in names:
+        module = sys.modules[name]
+        saved.modules[name] = dict(vars(module))
+        for value in vars(module).values():
+            for function in _functions_in(value, seen):
+                saved.functions.append((function, _function_state(function)))
+        for cls in _own_classes(module):
+            saved.classes.append((cls, dict(vars(cls))))
+            for attribute in vars(cls).values():
+                for function in _functions_in(attribute, seen):
+                    saved.functions.append((function, _function_state(function)))
+    return saved
+
+
+def _restore(saved: _Saved) -> None:
+    for function, (code, defaults, kwdefaults, cells) in saved.functions:
+        function.__code__ = code
+        function.__defaults__ = defaults
+        function.__kwdefaults__ = kwdefaults
+        for cell, value in zip(function.__closure__ or (), cells, strict=False):
+            if value is not _EMPTY:
+                cell.cell_contents = value
+    for cls, attributes in saved.classes:
+        for key in [k for k in vars(cls) if k not in attributes and k not in _SPECIAL]:
+            delattr(cls, key)
+        for key, value in attributes.items():
+            if key not in _SPECIAL and vars(cls).get(key, _EMPTY) is not value:
+                setattr(cls, key, value)
+    for name, namespace in saved.modules.items():
+        module_dict = vars(sys.modules[name])
+        module_dict.clear()
+        module_dict.update(namespace)
+
+
+# -- graft: new code into old objects ------------------------------------------------------
+def _graft(old: Any, new: Any, classes: Mapping[int, type]) -> bool:
+    """Give ``old`` the behaviour of ``new`` in place; False if it cannot be done."""
+    if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
+        if old.__code__.co_freevars != new.__code__.co_freevars:
+            return False
+        old.__code__ = new.__code__
+        old.__defaults__ = new.__defaults__
+        old.__kwdefaults__ = new.__kwdefaults__
+        for old_cell, new_cell in zip(old.__closure__ or (), new.__closure__ or (), strict=True):
+            try:
+                value = new_cell.cell_contents
+            except ValueError:
+                continue
+            if id(value) in classes:  # __class__ of super(): keep the original class
+                old_cell.cell_contents = classes[id(value)]
+            elif not _graft(_contents(old_cell), value, classes):
+                old_cell.cell_contents = value
+        return True
+    if isinstance(old, property) and isinstance(new, property):
+        parts = zip((old.fget, old.fset, old.fdel), (new.fget, new.fset, new.fdel), strict=True)
+        return all(
+            (a is None and b is None) or (a is not None and _graft(a, b, classes))
+            for a, b in parts
+        )
+    if isinstance(old, (staticmethod, classmethod)) and type(old) is type(new):
+        return _graft(old.__func__, new.__func__, classes)
+    return False
+
+
+def _contents(cell: types.CellType) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return _EMPTY
+
+
+def _rebind(value: Any, classes: Mapping[int, type]) -> Any:
+    """A new attribute moving into an old class: its ``super()`` must name the old class."""
+    for function in _functions_in(value, set()):
+        for cell in function.__closure__ or ():
+            if id(_contents(cell)) in classes:
+                cell.cell_contents = classes[id(_contents(cell))]
+    return value
+
+
+def _transplant(old: type, new: type, classes: Mapping[int, type]) -> None:
+    for key in [k for k in vars(old) if k not in vars(new) and k not in _SPECIAL]:
+        delattr(old, key)
+    for key, value in vars(new).items():
+        if key in _SPECIAL:
+            continue
+        current = vars(old).get(key, _EMPTY)
+        if current is _EMPTY or not _graft(current, value, classes):
+            setattr(old, key, _rebind(value, classes))
+
+
+def _load(name: str, source: str) -> None:
+    """Run ``source`` in module ``name``'s namespace, then fold new objects into old ones."""
+    module = sys.modules[name]
+    before = dict(vars(module))
+    exec(_compiled(name, source), vars(module))
+    namespace = vars(module)
+    classes: dict[int, type] = {}
+    for key, value in list(namespace.items()):
+        old = before.get(key, _EMPTY)
+        if isinstance(old, type) and isinstance(value, type) and old is not value:
+            classes[id(value)] = old
+    for key, value in list(namespace.items()):
+        old = before.get(key, _EMPTY)
+        if old is _EMPTY or old is value:
+            continue
+        if id(value) in classes:
+            _transplant(old, value, classes)
+            namespace[key] = old
+        elif _graft(old, value, classes) or _same_value(old, value):
+            namespace[key] = old
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    """Equal constants keep the original object, so identities match the other modules'."""
+    try:
+        return type(old) is type(new) and bool(old == new)
+    except Exception:  # a value whose == raises is simply not the same
+        return False
+
+
+def load(sources: Mapping[str, str]) -> None:
+    """Load ``sources`` as the kit for good (in a process that ends with the run)."""
+    for name in sorted(sources):
+        _load(name, sources[name])
+    importlib.invalidate_caches()
+
+
+@contextmanager
+def loaded(sources: Mapping[str, str]) -> Iterator[None]:
+    """Load ``sources`` (from :func:`patched_sources`) as the kit for the block, then undo.
+
+    In a forked child that exits afterwards, the undo is skipped by leaving with
+    ``os._exit``; in a single process (no ``fork``, as in the browser) it restores every
+    function, class and module namespace exactly as it was.
+    """
+    saved = _save(sorted(sources))
+    try:
+        load(sources)
+        yield
+    finally:
+        _restore(saved)

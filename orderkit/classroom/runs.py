@@ -1,0 +1,358 @@
+"""One run: the collected tests on one implementation, isolated from every other run.
+
+Where ``fork`` exists (CPython on Linux and macOS) a run is a child process forked after
+collection: it starts from exactly the state the notebook's cells left, in a fresh working
+folder and temporary folder, in its own session and process group (whatever it starts is
+killed when it ends), and nothing it changes reaches another run. Where it does not (the
+browser's Pyodide kernel), runs take turns in this process and everything a run can
+change that can be put back is put back: the kit's code, the notebook's globals (copied
+deeply where they can be), the working folder.
+
+A test that runs longer than the limit is stopped: by a timer signal where there is one,
+else by a trace function that checks the clock. A hypothesis test runs derandomized, so
+its examples do not change from run to run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dis
+import io
+import os
+import pickle
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from _pytest.runner import runtestprotocol
+
+from orderkit.classroom import kitpatch
+
+Outcome = Literal["passed", "failed", "timeout", "not-written", "skipped"]
+CAN_FORK = hasattr(os, "fork") and sys.platform != "emscripten"
+CAN_ALARM = hasattr(signal, "setitimer") and sys.platform != "emscripten"
+_KIT = str(Path(kitpatch.__file__).resolve().parents[1])
+_ASSERT_APIS = {"raises", "warns", "deprecated_call", "fail", "fail_json"}
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """What one test did in one run."""
+
+    outcome: Outcome
+    message: str = ""
+    asserted: bool | None = None  # measured on the reference run only
+
+
+@dataclass(frozen=True)
+class Run:
+    """What to run: an implementation's sources, the tests (by index), how."""
+
+    key: int  # the runner's own number for this run; never shown to the tests
+    sources: Mapping[str, str]
+    tests: tuple[int, ...]
+    stop_at_first_failure: bool = False
+    watch_asserts: bool = False
+
+
+class TestTimeout(BaseException):
+    """Raised inside a test that ran past its limit (a BaseException: ``except Exception``
+    in the test cannot swallow it)."""
+
+
+def describe(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr).strip().splitlines()[-1:]
+    text = text if isinstance(text, str) else "".join(text)
+    return text.splitlines()[0][:300] if text else report.outcome
+
+
+def _outcome(reports: Sequence[pytest.TestReport]) -> TestOutcome:
+    for report in reports:
+        if report.failed:
+            message = describe(report)
+            if "TestTimeout" in message:
+                return TestOutcome("timeout", message.partition("TestTimeout: ")[2])
+            if report.when == "call" and message.startswith("NotImplementedError"):
+                return TestOutcome("not-written", "raises NotImplementedError: not written yet")
+            where = "" if report.when == "call" else f"in {report.when}: "
+            return TestOutcome("failed", where + message)
+    for report in reports:
+        if report.skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
+            return TestOutcome("skipped", str(reason)[:300])
+    return TestOutcome("passed")
+
+
+# -- stopping a test that hangs -----------------------------------------------------------
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise :class:`TestTimeout` in the block after ``seconds`` (main thread only)."""
+    if CAN_ALARM:
+
+        def ring(signum: int, frame: Any) -> None:
+            raise TestTimeout(f"ran for more than {seconds:g} s")
+
+        previous = signal.signal(signal.SIGALRM, ring)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        return
+    end = time.monotonic() + seconds
+    previous_trace = sys.gettrace()
+
+    def trace(frame: types.FrameType, event: str, arg: Any) -> Any:
+        if time.monotonic() > end:
+            raise TestTimeout(f"ran for more than {seconds:g} s")
+        return trace
+
+    sys.settrace(trace)
+    try:
+        yield
+    finally:
+        sys.settrace(previous_trace)
+
+
+# -- did the test check anything? --------------------------------------------------------
+_asserting: dict[types.CodeType, bool] = {}
+
+
+def _asserts(code: types.CodeType) -> bool:
+    found = _asserting.get(code)
+    if found is None:
+        if code.co_name.startswith("assert") or code.co_name in _ASSERT_APIS:
+            found = True
+        elif code.co_filename.startswith((sys.prefix, sys.base_prefix, _KIT)):
+            found = False
+        else:
+            found = any(i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(code))
+        _asserting[code] = found
+    return found
+
+
+@contextlib.contextmanager
+def _watching(codes: set[types.CodeType]) -> Iterator[None]:
+    def profile(frame: types.FrameType, event: str, arg: Any) -> None:
+        if event == "call":
+            codes.add(frame.f_code)
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(previous)
+
+
+# -- running the items --------------------------------------------------------------------
+def run_items(
+    items: Sequence[pytest.Item],
+    tests: Sequence[int],
+    timeout: float,
+    emit: Callable[[int, TestOutcome], None],
+    *,
+    stop: bool = False,
+    watch: bool = False,
+) -> None:
+    """Run ``items[i]`` for each ``i`` in ``tests``, in order, reporting each outcome.
+
+    ``stop``: end at the first test that fails (the implementation is caught); ``watch``:
+    note whether each test ran any assertion (costs a profile hook).
+    """
+    chosen = [items[i] for i in tests]
+    for position, (index, item) in enumerate(zip(tests, chosen, strict=True)):
+        following = chosen[position + 1] if position + 1 < len(chosen) else None
+        codes: set[types.CodeType] = set()
+        watching = _watching(codes) if watch else contextlib.nullcontext()
+        with deadline(timeout), watching:
+            reports = runtestprotocol(item, log=False, nextitem=following)
+        result = _outcome(reports)
+        if watch:
+            result = TestOutcome(result.outcome, result.message, any(map(_asserts, codes)))
+        emit(index, result)
+        if stop and result.outcome in ("failed", "timeout"):
+            if following is not None:
+                item.session._setupstate.teardown_exact(None)
+            return
+
+
+@contextlib.contextmanager
+def fresh_folders() -> Iterator[None]:
+    """A new working folder and temporary folder for the block."""
+    home = os.getcwd()
+    scratch = tempfile.mkdtemp(prefix="orderkit-run-")
+    previous_tmp = tempfile.tempdir
+    previous_env = os.environ.get("TMPDIR")
+    os.makedirs(os.path.join(scratch, "tmp"))
+    os.chdir(scratch)
+    tempfile.tempdir = os.path.join(scratch, "tmp")
+    os.environ["TMPDIR"] = tempfile.tempdir
+    try:
+        yield
+    finally:
+        os.chdir(home)
+        tempfile.tempdir = previous_tmp
+        if previous_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = previous_env
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def same_randomness() -> Iterator[None]:
+    """Every run draws the same random numbers and the same hypothesis examples."""
+    state = random.getstate()
+    random.seed(20181001)
+    hypothesis = sys.modules.get("hypothesis")
+    previous = None
+    if hypothesis is not None:
+        settings = hypothesis.settings
+        previous = getattr(settings, "_current_profile", None)
+        settings.register_profile(
+            "orderkit-grading", derandomize=True, database=None, deadline=None, print_blob=False
+        )
+        settings.load_profile("orderkit-grading")
+    try:
+        yield
+    finally:
+        random.setstate(state)
+        if hypothesis is not None and previous is not None:
+            hypothesis.settings.load_profile(previous)
+
+
+@contextlib.contextmanager
+def restored_globals(namespaces: Sequence[dict[str, Any]]) -> Iterator[None]:
+    """In one process: give every run the notebook's globals as the cells left them."""
+    saved = []
+    for namespace in namespaces:
+        copies = {}
+        for name, value in namespace.items():
+            try:
+                copies[name] = copy.deepcopy(value) if isinstance(value, (list, dict, set)) else value
+            except Exception:  # not copyable (locks, connections): shared as it is
+                copies[name] = value
+        saved.append((namespace, copies))
+    try:
+        yield
+    finally:
+        for namespace, copies in saved:
+            namespace.clear()
+            namespace.update({k: copy.deepcopy(v) if isinstance(v, (list, dict, set)) else v for k, v in copies.items()})
+
+
+def in_process(
+    items: Sequence[pytest.Item], run: Run, timeout: float, namespaces: Sequence[dict[str, Any]]
+) -> dict[int, TestOutcome]:
+    """Run in this process, undoing afterwards what can be undone."""
+    outcomes: dict[int, TestOutcome] = {}
+    with (
+        restored_globals(namespaces),
+        fresh_folders(),
+        same_randomness(),
+        kitpatch.loaded(run.sources),
+    ):
+        run_items(
+            items,
+            run.tests,
+            timeout,
+            outcomes.__setitem__,
+            stop=run.stop_at_first_failure,
+            watch=run.watch_asserts,
+        )
+    return outcomes
+
+
+class Forked:
+    """A run in a child process; the parent reads its outcomes as they come."""
+
+    def __init__(self, items: Sequence[pytest.Item], run: Run, timeout: float) -> None:
+        self.run = run
+        self.outcomes: dict[int, TestOutcome] = {}
+        self.died = ""
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns
+            os.close(read)
+            _child(items, run, timeout, write)
+        os.close(write)
+        self.fd = read
+        self._buffer = b""
+        self.started = time.monotonic()
+        self.budget = timeout * (len(run.tests) + 1) + 5.0
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def read(self) -> bool:
+        """Take what the child sent; True once it has finished (pipe closed)."""
+        chunk = os.read(self.fd, 1 << 16)
+        if chunk:
+            self._buffer += chunk
+            while len(self._buffer) >= 4:
+                size = int.from_bytes(self._buffer[:4], "big")
+                if len(self._buffer) < 4 + size:
+                    break
+                index, outcome = pickle.loads(self._buffer[4 : 4 + size])  # noqa: S301 - our child
+                self.outcomes[index] = outcome
+                self._buffer = self._buffer[4 + size :]
+            return False
+        self.finish()
+        return True
+
+    def overdue(self) -> bool:
+        return time.monotonic() - self.started > self.budget
+
+    def finish(self, *, kill: bool = False) -> None:
+        """Reap the child and kill whatever it left running (its whole process group)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0 and not kill:
+            how = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+            self.died = f"the test run ended early ({how})"
+
+
+def _child(items: Sequence[pytest.Item], run: Run, timeout: float, write: int) -> None:
+    """Body of a forked run: isolate, load the implementation, run, report, leave."""
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        sys.stdout = sys.stderr = io.StringIO()  # a kernel's streams need threads gone here
+        sys.stdin = io.StringIO()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+        def emit(index: int, outcome: TestOutcome) -> None:
+            data = pickle.dumps((index, outcome))
+            os.write(write, len(data).to_bytes(4, "big") + data)
+            sys.stdout.seek(0)
+            sys.stdout.truncate()
+
+        with fresh_folders(), same_randomness():
+            kitpatch.load(run.sources)  # for good: this process ends with the run
+            tests, stop, watch = run.tests, run.stop_at_first_failure, run.watch_asserts
+            del run  # the frames that run the tests hold nothing that names the implementation
+            run_items(items, tests, timeout, emit, stop=stop, watch=watch)
+    except BaseException:  # noqa: BLE001 - whatever happened, the parent sees a short run
+        os._exit(3)
+    os._exit(0)
