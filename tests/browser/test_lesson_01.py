@@ -6,13 +6,12 @@ its log (the lesson's own cells place them).
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.lab_page import last_output, open_notebook, run_all_cells
+from tests.browser.lab_page import open_notebook, run_all_cells
 from tests.browser.lab_server import Lab
+from tests.browser.panel import last_panel, order_rows, place_order, press_on_slider, readout
 
 pytestmark = pytest.mark.browser
 
@@ -24,40 +23,15 @@ def panel(page: Page, lab: Lab) -> Locator:
     """The lesson's last stock panel, live, after Run All."""
     open_notebook(page, lab, LESSON)
     run_all_cells(page, LESSON)
-    panel = last_output(page, page.get_by_role("button", name="Place order"))
+    panel = last_panel(page)
     expect(panel, "Run All drew no stock panel").to_be_visible()
     return panel
 
 
-def slider(panel: Locator, item: int) -> Locator:
-    label = panel.page.locator(".widget-label", has_text=re.compile(rf"^Item {item}$"))
-    return panel.locator(".widget-slider").filter(has=label)
-
-
-def readout(panel: Locator, item: int) -> Locator:
-    return slider(panel, item).locator(".widget-readout")
-
-
-def order_rows(panel: Locator) -> Locator:
-    """The order log's rows, header excluded."""
-    return panel.locator("table tr").filter(has=panel.page.locator("td"))
-
-
-def place_order(panel: Locator, item: int, quantity: int) -> None:
-    """Fill in the form as a learner does, then click Place order."""
-    panel.get_by_label("Item", exact=True).select_option(label=str(item))
-    panel.get_by_label("Quantity").fill(str(quantity))
-    panel.get_by_label("Quantity").press("Tab")  # the box sends its value on change
-    panel.get_by_role("button", name="Place order").click()
-
-
 def test_keyboard_sets_the_stock_and_an_order_takes_from_it(panel: Locator) -> None:
-    handle = slider(panel, 2).locator(".noUi-handle")
     expect(readout(panel, 2)).to_have_text("0")
 
-    handle.focus()
-    for key in ["ArrowRight"] * 4 + ["ArrowLeft"]:
-        handle.press(key)
+    press_on_slider(panel, 2, ["ArrowRight"] * 4 + ["ArrowLeft"])
 
     expect(readout(panel, 2)).to_have_text("3")
     expect(panel).to_contain_text("Item 2 stock set to 3.")
