@@ -1,10 +1,17 @@
 # The front door: `make lab` opens the kit, `make test` runs everything CI runs.
-# Both create .venv on first use and refresh it when pyproject.toml changes.
+# Both create .venv on first use and refresh it when pyproject.toml or constraints.txt change.
+# `make lab` installs only what a learner needs (the kit and its `lab` extra); `make test` adds
+# the `teacher` and `dev` extras to the same venv. One stamp each, so `make lab` after
+# `make test` installs nothing and `make test` after `make lab` adds only the rest.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+STAMP_LAB := $(VENV)/.installed-lab
+STAMP := $(VENV)/.installed-dev
+# JupyterLab settings defaults for this venv only (never the user's own settings): no
+# "get notified about Jupyter news?" toast, no update check.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 HOST := 127.0.0.1
 PORT ?= 8888
 # Jupyter refuses to run as root (containers, CI) unless told it may.
@@ -14,10 +21,15 @@ JOBS ?= auto
 
 # Notebook outputs must not depend on the run (set ordering); see tests/nbval-sanitize.cfg.
 export PYTHONHASHSEED := 0
+# The pytest processes that drive the kernels need neither hypothesis's plugin (~0.5 s to
+# import; the kernels run hypothesis themselves) nor jsonschema's IRI parser (~0.8 s; see
+# tools/lazy_iri.py): start-up drops from ~1.9 s to ~0.5 s per process. `python -m pytest`
+# puts the repository on sys.path, so `-p tools.lazy_iri` loads before nbval.
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
-	--nbval-cell-timeout=120
+	--nbval-cell-timeout=120 -p tools.lazy_iri -p no:hypothesispytest
 
-.PHONY: help lab test lint typecheck unit notebooks outputs release stability mutation bench clean
+.PHONY: help lab test chromium lint typecheck unit notebooks outputs release stability mutation \
+	bench clean
 
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (http://$(HOST):$(PORT), token required)"
@@ -29,19 +41,35 @@ help:
 	@echo "make bench  - run the benchmarks under benchmarks/"
 	@echo "make clean  - remove .venv and caches"
 
-$(STAMP): pyproject.toml constraints.txt
+# A learner's venv: the kit, JupyterLab and notebook validation, nothing else.
+$(STAMP_LAB): pyproject.toml constraints.txt tools/lab-overrides.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab]"
+	@mkdir -p $(dir $(LAB_OVERRIDES))
+	cp tools/lab-overrides.json $(LAB_OVERRIDES)
+	@touch $@
 
-# Opens on lesson 00, whose last section is the lesson map.
-lab: $(STAMP)
+# Everything `make test` runs: the learner's venv plus the teacher's tools and the dev tools.
+$(STAMP): $(STAMP_LAB)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,teacher,dev]"
+	@touch $@
+
+# Opens on lesson 00, whose last section is the lesson map. No news or update checks (the
+# server side here, the toast through $(LAB_OVERRIDES)).
+lab: $(STAMP_LAB)
 	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
 		--ServerApp.root_dir=notebooks $(ROOT_FLAG) \
-		--LabApp.default_url=/lab/tree/00-how-to-use-this-kit.ipynb
+		--LabApp.default_url=/lab/tree/00-how-to-use-this-kit.ipynb \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-test: lint typecheck unit notebooks
+# Chromium first: without it the browser tests fail, so stop before anything else runs.
+test: chromium lint typecheck unit notebooks
+
+# The browser tests' Chromium (ORDERKIT_CHROMIUM, else /usr/bin/chromium): installed with
+# apt-get when this user may, otherwise the command to run is printed and make stops.
+chromium:
+	@tools/ensure_chromium.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -50,7 +78,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: chromium $(STAMP)
 	$(BIN)/pytest tests
 
 # Strict nbval over the lessons and the instructor versions of the exercises. The student
@@ -59,7 +87,8 @@ LESSONS := $(wildcard notebooks/0[0-9]-*.ipynb) $(wildcard classroom/source/*.ip
 # CI and BUILD_NUMBER make pytest print longer failure summaries than a learner sees, so
 # they are unset for the kernels whose outputs are compared.
 notebooks: $(STAMP)
-	env -u CI -u BUILD_NUMBER $(BIN)/pytest $(NBVAL) -n $(JOBS) --dist loadscope $(LESSONS)
+	env -u CI -u BUILD_NUMBER $(BIN)/python -m pytest $(NBVAL) -n $(JOBS) --dist loadscope \
+		$(LESSONS)
 
 # Student versions of the exercises, from the instructor versions in classroom/source/.
 release: $(STAMP)

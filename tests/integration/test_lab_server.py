@@ -1,7 +1,12 @@
-"""`make lab`, the README's first command: JupyterLab on 127.0.0.1, nothing without a token."""
+"""`make lab`, the README's first command: JupyterLab on 127.0.0.1, nothing without a token.
+
+Runs `make lab` word for word, so it uses the Makefile's venv (`VENV=/tmp/v` in the
+environment points it at a throw-away one), with throw-away Jupyter config and settings dirs.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -12,11 +17,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN = 120.0  # seconds; the first run may still be creating .venv
+NOTIFICATION_SETTINGS = "@jupyterlab/apputils-extension:notification"
 
 
 def _free_port() -> int:
@@ -31,6 +38,12 @@ def _status(url: str) -> int:
             return int(response.status)
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def _get_json(url: str, token: str) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
 
 
 def _listening_addresses(port: int) -> set[str]:
@@ -148,3 +161,18 @@ def test_make_lab_opens_on_the_first_lesson(lab: tuple[str, str]) -> None:
     caught.value.close()
     assert caught.value.code == 302
     assert caught.value.headers["Location"].startswith("/lab/tree/00-how-to-use-this-kit.ipynb")
+
+
+@pytest.mark.slow
+def test_make_lab_never_asks_about_news_or_updates(lab: tuple[str, str]) -> None:
+    base, token = lab
+
+    answer = _get_json(f"{base}/lab/api/settings/{NOTIFICATION_SETTINGS}", token)
+
+    # What JupyterLab's front end uses: the user's settings over the schema's defaults. The
+    # user's settings dir is fresh, so the defaults the venv's overrides.json set decide.
+    defaults = {key: spec.get("default") for key, spec in answer["schema"]["properties"].items()}
+    effective = {**defaults, **answer["settings"]}
+    assert effective["fetchNews"] == "false"  # "none" (ask) would show the toast
+    assert effective["checkForUpdates"] is False
+    assert answer["settings"] == {}, "the user's own settings are left alone"
