@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.errors import OrderkitError
 
 
@@ -22,9 +23,15 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from orderkit.classroom.grading import grade_command
+    from orderkit.classroom.commands import grade
 
-    return int(grade_command(args))
+    return grade(args)
+
+
+def _bugs(args: argparse.Namespace) -> int:
+    from orderkit.classroom.commands import bugs
+
+    return bugs(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -59,17 +66,50 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--exercise", help="exercise id (default: read from each notebook)")
     grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
     grade.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds per submission (default 60)"
+        "--timeout",
+        type=float,
+        default=SUBMISSION_TIMEOUT,
+        help=f"seconds per submission (default {SUBMISSION_TIMEOUT:g})",
     )
     grade.add_argument(
-        "--memory", type=int, default=1024, help="MiB of memory per submission (default 1024)"
+        "--memory",
+        type=int,
+        default=MEMORY_MIB,
+        help=f"MiB of memory per submission (default {MEMORY_MIB})",
     )
     grade.add_argument(
-        "--test-timeout", type=float, default=10.0, help="seconds per test and bug (default 10)"
+        "--test-timeout",
+        type=float,
+        default=TEST_TIMEOUT,
+        help=f"seconds per test and implementation (default {TEST_TIMEOUT:g})",
+    )
+    grade.add_argument(
+        "--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP
+    )
+    grade.add_argument(
+        "--force", action="store_true", help="grade again what --out already has a row for"
     )
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
+
+    bugs = commands.add_parser(
+        "bugs",
+        help="check a bug catalogue against reference solutions",
+        description="Check that every change of the catalogue applies to the kit's source, "
+        "that the reference solutions catch every chaff of their exercise, and that their "
+        "tests pass on every wheat.",
+    )
+    bugs.add_argument("action", choices=["check"])
+    bugs.add_argument(
+        "--solution", action="append", default=[], type=Path, metavar="NOTEBOOK",
+        help="an instructor notebook whose tests are the reference solution (repeat)",
+    )
+    bugs.add_argument("--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP)
+    bugs.set_defaults(run=_bugs)
     return main
+
+
+BUGS_HELP = "a catalogue file of your own bugs, added to the kit's (repeat for more)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

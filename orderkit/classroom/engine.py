@@ -34,12 +34,11 @@ import pytest
 
 from orderkit.classroom import runs
 from orderkit.classroom.catalogue import Catalogue, Implementation
+from orderkit.classroom.defaults import TEST_TIMEOUT
 from orderkit.classroom.errors import GradingError
 from orderkit.classroom.runs import Run, TestOutcome
 from orderkit.notebook import PYTEST_INI, QUIET_PLUGINS
 
-TEST_TIMEOUT = 10.0
-"""Seconds one test may run on one implementation before it is stopped."""
 
 
 @dataclass

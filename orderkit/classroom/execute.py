@@ -14,10 +14,12 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
 
 import nbformat
 from IPython.core.interactiveshell import InteractiveShell
+
+from orderkit.classroom.collect import test_module
+from orderkit.classroom.feedback import checks_deferred, track_cells
 
 MAX_OUTPUT = 1_000_000  # characters of cell output kept; a flood beyond is dropped
 
@@ -58,17 +60,11 @@ class _BoundedText(io.TextIOBase):
 
 @dataclass
 class Executed:
-    """What running a notebook left behind: its namespace and its cells' errors."""
+    """What running a notebook left behind: its namespace, its tests, its cells' errors."""
 
     module: ModuleType
-    cells: int = 0
     errors: list[str] = field(default_factory=list)
-    output: str = ""
     dropped_output: int = 0
-
-
-def _is_test(name: str, value: Any) -> bool:
-    return (name.startswith("test") or name.startswith("Test")) and callable(value)
 
 
 @contextlib.contextmanager
@@ -85,25 +81,22 @@ def _captured(sink: _BoundedText) -> Iterator[None]:
 def run_notebook(notebook: nbformat.NotebookNode) -> Executed:
     """Run every code cell of ``notebook`` in order; keep going after a failing cell.
 
-    Tests are remembered as they appear: ``%%ipytest`` deletes earlier ``test*`` names
-    before each cell, but a student who used it still wrote those tests.
+    The cells run as in a kernel, magics included, each with its cell id, so the tests are
+    tracked per cell exactly as ``check()`` tracks them in a live kernel. The student's
+    own ``check()`` calls grade nothing here: the tests are graded once, afterwards.
     """
     shell = InteractiveShell.instance()
+    registry = track_cells(shell)
     sink = _BoundedText()
-    executed = Executed(module=shell.user_module)
-    tests: dict[str, Any] = {}
-    with _captured(sink):
+    errors = []
+    with _captured(sink), checks_deferred("graded by the batch grader after the notebook ran"):
         for index, cell in enumerate(notebook.cells, start=1):
             if cell.get("cell_type") != "code" or not str(cell.get("source", "")).strip():
                 continue
-            executed.cells += 1
-            result = shell.run_cell(str(cell.source), store_history=False)
+            result = shell.run_cell(
+                str(cell.source), store_history=False, cell_id=cell.get("id") or f"cell-{index}"
+            )
             error = result.error_before_exec or result.error_in_exec
             if error is not None:
-                executed.errors.append(f"cell {index}: {type(error).__name__}: {error}")
-            tests.update((k, v) for k, v in shell.user_ns.items() if _is_test(k, v))
-    for name, value in tests.items():
-        shell.user_ns.setdefault(name, value)
-    executed.output = sink.getvalue()
-    executed.dropped_output = sink.dropped
-    return executed
+                errors.append(f"cell {index}: {type(error).__name__}: {error}"[:200])
+    return Executed(test_module(shell.user_ns, registry.tests()), errors, sink.dropped)

@@ -12,7 +12,8 @@ from typing import Any
 
 from orderkit.classroom import catalogue as catalogues
 from orderkit.classroom.collect import CellTests, test_module
-from orderkit.classroom.engine import TEST_TIMEOUT, grade
+from orderkit.classroom.defaults import TEST_TIMEOUT
+from orderkit.classroom.engine import grade
 from orderkit.classroom.errors import ClassroomError, GradingError
 from orderkit.classroom.results import CheckResult, summarise
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import csv
 import io
 from collections import Counter
 from collections.abc import Sequence
@@ -11,31 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from orderkit.classroom.grading import Grade
-
-CSV_COLUMNS = ["student", "file", "tests", "valid_tests", "caught", "total", "score", "error"]
-
-
-def write_csv(grades: Sequence[Grade], path: Path) -> None:
-    """One row per submission: tests valid on correct code, bugs caught of total, score."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_COLUMNS)
-        for grade in grades:
-            result = grade.result
-            writer.writerow(
-                [
-                    grade.student,
-                    grade.path.name,
-                    "" if result is None else len(result.tests),
-                    "" if result is None else len(result.valid),
-                    "" if result is None else result.caught,
-                    "" if result is None else len(result.chaffs),
-                    f"{grade.score:.1f}",
-                    grade.error,
-                ]
-            )
-
+from orderkit.classroom.batch import Grade
 
 def bug_rates(grades: Sequence[Grade]) -> list[tuple[str, str, int, int]]:
     """For each bug seen: (title, level, students who caught it, students graded on it)."""
@@ -95,17 +70,16 @@ def write_html(grades: Sequence[Grade], path: Path) -> None:
     page = environment.get_template("report.html").render(
         grades=grades,
         graded=len(graded),
-        mean=sum(g.score for g in graded) / len(graded) if graded else 0.0,
+        mean=sum(g.score or 0.0 for g in graded) / len(graded) if graded else 0.0,
         rates=rates,
         plot=plot_png(rates) if rates else None,
     )
     path.write_text(page, encoding="utf-8")
 
 
-def write_report(grades: Sequence[Grade], out: Path) -> tuple[Path, Path]:
-    """Write grades.csv and report.html into ``out``; return their paths."""
+def write_report(grades: Sequence[Grade], out: Path) -> Path:
+    """Write report.html into ``out`` (grades.csv is written row by row as grading goes)."""
     out.mkdir(parents=True, exist_ok=True)
-    csv_path, html_path = out / "grades.csv", out / "report.html"
-    write_csv(grades, csv_path)
+    html_path = out / "report.html"
     write_html(grades, html_path)
-    return csv_path, html_path
+    return html_path

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from orderkit.classroom.catalogue import Catalogue, Level
 from orderkit.classroom.engine import Raw
@@ -131,6 +132,28 @@ class CheckResult:
             else:
                 lines.append(f"  [ ] a {chaff.level} bug; hint: {chaff.hint}")
         return "\n".join(lines)
+
+
+def to_data(result: CheckResult) -> dict[str, Any]:
+    """Plain data (for JSON): what the batch grader keeps per submission."""
+    return dataclasses.asdict(result)
+
+
+def from_data(data: dict[str, Any]) -> CheckResult:
+    """The inverse of :func:`to_data`."""
+    return CheckResult(
+        verdicts=tuple(TestVerdict(**v) for v in data.get("verdicts", ())),
+        chaffs=tuple(
+            ChaffResult(**{**c, "caught_by": tuple(c["caught_by"]), "hung": tuple(c["hung"])})
+            for c in data.get("chaffs", ())
+        ),
+        uncollected=tuple(tuple(u) for u in data.get("uncollected", ())),  # type: ignore[misc]
+        isolation=data.get("isolation", ""),
+        exercise=data.get("exercise"),
+        error=data.get("error", ""),
+        skipped_grading=data.get("skipped_grading", ""),
+        show_titles=data.get("show_titles", False),
+    )
 
 
 def summarise(raw: Raw, catalogue: Catalogue, exercise: str | None = None) -> CheckResult:

@@ -1,0 +1,100 @@
+"""The classroom commands, as the command line calls them: check arguments, run, report.
+
+The library modules never see ``argparse``, never print summaries and never choose exit
+codes; these functions do, and :mod:`orderkit.cli` only builds the parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from orderkit.classroom import catalogue as catalogues
+
+
+def grade(args: argparse.Namespace) -> int:
+    """``orderkit grade``: grade, write grades.csv, results/ and report.html into ``--out``.
+
+    Exit status 0 when every submission was graded, 1 when any could not be, 2 on a usage
+    error (an unknown exercise, a folder without notebooks, a broken catalogue).
+    """
+    from orderkit.classroom import batch
+    from orderkit.classroom.report import write_report
+
+    chosen = catalogues.load(args.bugs)
+    if args.exercise is not None:
+        catalogues.exercise(args.exercise)
+    paths = batch.expand(args.submissions)
+    started = time.perf_counter()
+    bar = _progress(len(paths), enabled=not args.quiet)
+    grades, new = batch.grade_all(
+        paths,
+        args.out,
+        chosen,
+        exercise_id=args.exercise,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        memory_mib=args.memory,
+        test_timeout=args.test_timeout,
+        force=args.force,
+        progress=bar.update,
+    )
+    bar.close()
+    report = write_report(grades, args.out)
+    for line in batch.summary(grades, new, time.perf_counter() - started):
+        print(line)
+    print(f"wrote {args.out / 'grades.csv'}, {args.out / 'results'}/ and {report}")
+    return 0 if all(g.graded for g in grades) else 1
+
+
+def bugs(args: argparse.Namespace) -> int:
+    """``orderkit bugs check``: every change applies, and the reference solutions agree.
+
+    For each reference solution (an instructor notebook), every chaff of its exercise must
+    be caught and every one of its tests must be valid on every wheat.
+    """
+    from orderkit.classroom.grading import grade_notebook, read_notebook
+
+    chosen = catalogues.load(args.bugs)
+    problems = catalogues.check_applies(chosen)
+    counts = {kind: len(chosen.of_kind(kind)) for kind in catalogues.KINDS}
+    print(
+        f"catalogue: {counts['wheat']} wheat(s), {counts['chaff']} chaff(s), "
+        f"{counts['misconception']} misconception(s) from {', '.join(map(str, chosen.files))}"
+    )
+    if not problems:
+        for path in args.solution:
+            notebook = read_notebook(path.read_bytes(), path.name)
+            graded = grade_notebook(notebook, chosen)
+            result = graded.result
+            where = f"{path} ({result.exercise or 'all'})"
+            for name, why in result.invalid.items():
+                problems.append(f"{where}: reference test {name} is not valid: {why}")
+            for chaff in result.chaffs:
+                if not chaff.caught:
+                    problems.append(f"{where}: chaff {chaff.name!r} is not caught (no behaviour change, or a gap in the solution)")
+            print(f"{where}: caught {result.caught} of {len(result.chaffs)}, {len(result.valid)} valid test(s)")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    print("catalogue OK" if not problems else f"{len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, *, enabled: bool) -> _NoBar:
+    if not enabled or not total:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the teacher's extras are not installed: no bar, same work
+        return _NoBar()
+    return tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr)  # type: ignore[no-any-return]
+
