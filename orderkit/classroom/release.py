@@ -179,7 +179,7 @@ def _checksum(cell: nbformat.NotebookNode, meta: dict[str, Any]) -> str:
     parts += [str(locked), meta["grade_id"]]
     if meta["grade"]:
         parts.append(str(float(meta["points"])))
-    return hashlib.md5("".join(parts).encode("utf-8")).hexdigest()
+    return hashlib.md5("".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def _lock(cell: nbformat.NotebookNode, meta: dict[str, Any]) -> None:
