@@ -32,6 +32,7 @@ The child is forked from a process that may have threads (pytest, an ipykernel):
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import enum
@@ -48,6 +49,7 @@ import socket
 import struct
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -168,12 +170,17 @@ class Sandboxed:
             self._outcome = self._reap("killed by the grader")
 
     def _reap(self, killed: str) -> tuple[str, object]:
-        if self.isolation.kind == "process-group":
-            try:  # before waitpid: the unreaped leader keeps the group's id from reuse
+        group = self.isolation.kind == "process-group"
+        if group:  # before waitpid: the unreaped leader keeps the group's id from reuse
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         _, status = os.waitpid(self.pid, 0)
+        for _ in range(1000 if group else 0):  # until init has reaped the group's last member
+            try:
+                os.killpg(self.pid, 0)
+                time.sleep(0.001)
+            except ProcessLookupError:
+                break
         data = os.pread(self._memfd, os.fstat(self._memfd).st_size, 0)
         for fd in (self.sentinel, self._memfd, self._init):
             if fd is not None:
