@@ -76,9 +76,11 @@ class TestLights(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped (
     In a notebook the tests run ``debounce`` seconds after the last change, in the kernel's
     own thread between cells, so a drag of a slider makes one run, not dozens. A change in
     code shows after the cell; call :meth:`flush` to run at once. Without an event loop (a
-    script, a test) every change runs the tests at once. The tests' own changes to what is
-    watched never start another run. A test that raises, hangs (``timeout``) or cannot be
-    collected is a red light with the reason; nothing reaches the kernel.
+    script, a test) every change runs the tests at once. Changes made while the tests run
+    (by the tests themselves, in any thread) never start another run, so tests that order
+    from a watched inventory cannot set off an endless chain of runs. A test that raises,
+    hangs (``timeout``) or cannot be collected is a red light with the reason; nothing
+    reaches the kernel.
     """
 
     __test__ = False  # a class called Test... in a notebook: not for pytest to collect
