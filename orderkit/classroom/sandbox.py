@@ -1,33 +1,31 @@
 """Run one function in a forked child that cannot reach the grader, the network or your files.
 
-The batch grader forks a child per submission from its warmed-up process. Where the machine
-allows it (:func:`probe` checks once), :func:`start` makes that child a sandbox of Linux
-namespaces, plus a user namespace when not root (it maps your uid and gid to themselves):
+Where the machine allows it (:func:`probe` checks once), :func:`start` puts the child in new
+namespaces (plus a user namespace when not root, mapping your uid and gid to themselves):
 
-- PID: the submission sees only its own processes, so ``kill(getppid())``, ``killpg(0)``
-  and ``kill(-1)`` reach nothing outside; when the sandbox's PID 1 ends, the kernel kills
-  every process left inside, even those that called ``setsid()``.
-- network: only a loopback interface that is down; no connection anywhere, not even to the
-  grader's ports on 127.0.0.1 or to abstract Unix sockets.
-- mount: the whole file system read-only and without device files (except /dev/null, zero,
-  full, random, urandom), but for the scratch folder and a fresh tmpfs on /tmp and /dev/shm
-  (each capped at ``memory_mib``); each ``hide`` folder covered by an empty, unreadable
-  tmpfs (a file by /dev/null); a fresh read-only /proc showing only the sandbox.
-Then the child keeps only CAP_DAC_READ_SEARCH (it can read what the grader reads, and can
-neither undo the mounts nor raise its limits), sets no_new_privs, caps its address space and
-file size at ``memory_mib`` (RLIMIT_AS, RLIMIT_FSIZE) and closes every inherited descriptor.
+- PID: the submission sees only its own processes, so ``kill(getppid())``, ``killpg(0)`` and
+  ``kill(-1)`` reach nothing outside; when the sandbox's PID 1 ends, the kernel kills all
+  that is left inside, even processes that called ``setsid()``.
+- network: a loopback that is down; no connection, not even to the grader's 127.0.0.1 ports.
+- mount: the file system read-only and without device files (but /dev/null, zero, full,
+  random, urandom) except the scratch folder and a fresh tmpfs on /tmp and /dev/shm (each of
+  ``memory_mib``); a ``hide`` folder becomes an empty unreadable tmpfs, a file /dev/null; a
+  fresh read-only /proc.
+Then the child keeps only CAP_DAC_READ_SEARCH (it reads what the grader reads but can neither
+undo the mounts nor raise its limits), sets no_new_privs, limits RLIMIT_AS and RLIMIT_FSIZE
+to ``memory_mib`` and closes every inherited descriptor (the grader's sockets and files).
 
-Not stopped: CPU time and fork bombs (no cgroups; only the parent's wall-clock kill ends
-them), filling the disk under scratch (RLIMIT_FSIZE bounds one file), reading what the
-grader can read except ``hide``, and, as root, connecting to root's Unix sockets on disk
-(hide /run for that). Without namespaces (kind "process-group", or ``ORDERKIT_SANDBOX=
-process-group`` to force it): a session, the limits and the scratch folder only; the
-submission can signal the grader and every process of its user (as root ``kill(-1)`` kills
-the machine), use the network and write anywhere its user may, and a process that left the
-group with ``setsid()`` survives the cleanup, which kills the process group.
+Not stopped: CPU time and fork bombs (no cgroups: only the parent's wall-clock kill ends
+them), filling the disk under scratch, reading what the grader can read (except ``hide``),
+and as root, connecting to root's Unix sockets on disk (hide /run for that). Without
+namespaces (kind "process-group"; ``ORDERKIT_SANDBOX=process-group`` forces it): a session,
+the limits and the scratch folder only. The submission can then signal the grader and every
+process of its user (as root, ``kill(-1)`` kills the machine), use the network and write
+wherever its user may, and a process that left the group with ``setsid()`` outlives it.
 
-The child is forked from a process that may have threads (pytest, an ipykernel): until
-``fn`` runs it makes only system calls, and it leaves with ``os._exit``.
+The parent may have threads (pytest, an ipykernel): until ``fn`` runs the child makes only
+system calls, and it leaves with ``os._exit``. Call :func:`start` from a thread that outlives
+the sandbox: the child dies with the thread that forked it (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
@@ -54,30 +52,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, ClassVar, Literal, NoReturn
 
 from orderkit.classroom.errors import ClassroomError
 
-ENV = "ORDERKIT_SANDBOX"  # "process-group": skip namespaces (read by probe() on each call)
-NAMESPACES = (
-    "own PID, mount and network namespaces; read-only file system except its scratch folder "
-    "and a private /tmp"
-)
+ENV = "ORDERKIT_SANDBOX"  # "process-group": skip namespaces (probe() reads it on each call)
+NAMESPACES = "own PID, mount and network namespaces; read-only file system except its scratch "
+NAMESPACES += "folder and a private /tmp"
 _NEWNS, _NEWUSER, _NEWPID, _NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_BIND, _MS_REC, _MS_PRIVATE = (
-    *(1, 2, 4, 8),
-    *(4096, 16384, 1 << 18),
-)
-_ATTR_RDONLY, _ATTR_NOSUID, _ATTR_NODEV = 1, 2, 4
-_PR_SET_PDEATHSIG, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 1, 24, 38
+_RDONLY, _NOSUID, _NODEV, _NOEXEC = 1, 2, 4, 8  # same bits for mount(2) and mount_setattr(2)
+_BIND, _REC, _PRIVATE, _AT_RECURSIVE = 4096, 16384, 1 << 18, 0x8000
+_PDEATHSIG, _CAPBSET_DROP, _NO_NEW_PRIVS = 1, 24, 38  # prctl(2) options
 _DEVICES = ("null", "zero", "full", "random", "urandom")
-_TMPDIR = "/tmp/sandbox"  # TMPDIR inside; outside namespaces: <scratch>/.tmp
-_HEADER = struct.Struct("=iiq")  # start of the result file: status set?, wait status, size
+_HEADER = struct.Struct("=iiq")  # result file: child's status known?, its wait status, size
 
 
 @dataclass(frozen=True)
 class Isolation:
-    """How a sandbox is isolated, with one line for the grades file and the report."""
+    """How sandboxes are isolated here, with one line for the grades file and the report."""
 
     kind: Literal["namespaces", "process-group"]
     detail: str
@@ -105,21 +97,22 @@ def _check(result: int, what: str) -> None:
         raise SandboxError(f"{what}: {errno.errorcode.get(code, code)} ({os.strerror(code)})")
 
 
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
-    enc = [None if s is None else os.fsencode(s) for s in (source, target, fstype, data or None)]
-    _check(_libc().mount(*enc[:3], ctypes.c_ulong(flags), enc[3]), f"mount {target}")
+def _mount(
+    source: str | None, target: object, fstype: str | None, flags: int, data: str = ""
+) -> None:
+    args = [None if s is None else os.fsencode(s) for s in (source, str(target), fstype)]
+    _check(_libc().mount(*args, ctypes.c_ulong(flags), data.encode() or None), f"mount {target}")
 
 
-def _setattr(path: str, add: int = 0, clear: int = 0, flags: int = 0) -> None:
-    """mount_setattr(2) (syscall 442 on every architecture), AT_RECURSIVE in ``flags``."""
-    attr = _MountAttr(add, clear, 0, 0)
-    args = (ctypes.c_long(a) for a in (442, -100))  # variadic: every number as a long
-    call = _libc().syscall(*args, os.fsencode(path), ctypes.c_long(flags), ctypes.byref(attr), 32)
+def _setattr(path: object, add: int = 0, clear: int = 0, flags: int = 0) -> None:
+    """mount_setattr(2): syscall 442 on every architecture; variadic, so longs throughout."""
+    attr, longs = _MountAttr(add, clear, 0, 0), [ctypes.c_long(n) for n in (442, -100, flags)]
+    call = _libc().syscall(*longs[:2], os.fsencode(str(path)), longs[2], ctypes.byref(attr), 32)
     _check(call, f"mount_setattr {path}")
 
 
-def _prctl(option: int, value: int) -> int:
-    return int(_libc().prctl(option, *(ctypes.c_ulong(v) for v in (value, 0, 0, 0))))
+def _prctl(option: int, value: int, what: str) -> None:
+    _check(_libc().prctl(option, *(ctypes.c_ulong(v) for v in (value, 0, 0, 0))), what)
 
 
 def probe() -> Isolation:
@@ -136,21 +129,19 @@ def _probe_namespaces() -> Isolation:
         if not wait([box.sentinel], timeout=10):
             box.kill()
         status, value = box.result()
-    if (status, value) == ("ok", 2):  # the child after the new PID 1
+    if (status, value) == ("ok", 2):  # the child of the new PID 1
         return Isolation("namespaces", NAMESPACES)
     return Isolation("process-group", f"process group only: namespaces refused ({value})")
 
 
 class Sandboxed:
-    """A started sandbox: wait on ``sentinel``, then call :meth:`result` (or :meth:`kill`).
+    """A started sandbox: wait for ``sentinel`` (a pidfd), then call :meth:`result`.
 
-    Both close ``sentinel``: take it out of your wait list before.
+    :meth:`result` and :meth:`kill` close ``sentinel``: take it out of your wait list first.
     """
 
     def __init__(self, pid: int, isolation: Isolation, memfd: int, init: int | None) -> None:
-        self.pid = pid
-        self.isolation = isolation
-        self.sentinel = os.pidfd_open(pid)
+        self.pid, self.isolation, self.sentinel = pid, isolation, os.pidfd_open(pid)
         self._memfd, self._init = memfd, init  # result file; pidfd of the sandbox's PID 1
         self._outcome: tuple[str, object] | None = None
 
@@ -163,10 +154,9 @@ class Sandboxed:
     def kill(self) -> None:
         """Kill the whole tree now and reap it; result() then says "died" (or what was sent)."""
         if self._outcome is None:
-            if self._init is not None:  # PID 1 dies, the kernel empties the namespace, the
-                signal.pidfd_send_signal(self._init, signal.SIGKILL)  # first child reaps it
-            else:
-                signal.pidfd_send_signal(self.sentinel, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # PID 1 dies, the kernel empties
+                pidfd = self.sentinel if self._init is None else self._init  # the namespace
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)  # and the first child reaps
             self._outcome = self._reap("killed by the grader")
 
     def _reap(self, killed: str) -> tuple[str, object]:
@@ -174,25 +164,24 @@ class Sandboxed:
         if group:  # before waitpid: the unreaped leader keeps the group's id from reuse
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGKILL)
-        _, status = os.waitpid(self.pid, 0)
+        status = os.waitpid(self.pid, 0)[1]
         for _ in range(1000 if group else 0):  # until init has reaped the group's last member
             try:
                 os.killpg(self.pid, 0)
                 time.sleep(0.001)
             except ProcessLookupError:
                 break
-        data = os.pread(self._memfd, os.fstat(self._memfd).st_size, 0)
+        data = os.pread(self._memfd, os.fstat(self._memfd).st_size, 0).ljust(_HEADER.size, b"\0")
         for fd in (self.sentinel, self._memfd, self._init):
             if fd is not None:
                 os.close(fd)
-        known, child_status, size = _HEADER.unpack(data[: _HEADER.size].ljust(_HEADER.size, b"\0"))
-        payload = data[_HEADER.size : _HEADER.size + size]
-        if size and len(payload) == size:
+        known, child_status, size = _HEADER.unpack(data[: _HEADER.size])
+        if size and len(data) == _HEADER.size + size:
             try:
-                status_word, value = _Unpickler(io.BytesIO(payload)).load()
-                if status_word in ("ok", "error"):
-                    return (str(status_word), value)
-                raise pickle.UnpicklingError(f"status {status_word!r}")
+                word, value = _Unpickler(io.BytesIO(data[_HEADER.size :])).load()
+                if word not in ("ok", "error"):
+                    raise pickle.UnpicklingError(f"status {word!r}")
+                return (word, value)
             except Exception as error:
                 return ("error", f"SandboxError: unreadable result ({_describe(error)})"[:300])
         code = os.waitstatus_to_exitcode(child_status if known else status)
@@ -203,60 +192,20 @@ class Sandboxed:
 
 
 class _Unpickler(pickle.Unpickler):
-    """Only plain data and orderkit's dataclasses and enums: the bytes come from the child."""
+    """Plain data and orderkit's dataclasses and enums only: the child wrote these bytes."""
 
-    SAFE = {("builtins", n) for n in ("set", "frozenset", "bytearray", "complex")} | {
-        ("collections", "OrderedDict"),
-        ("pathlib", "PosixPath"),
-        ("pathlib", "PurePosixPath"),
-    }
+    SAFE: ClassVar = {("builtins", "set"), ("builtins", "frozenset"), ("pathlib", "PosixPath")}
 
     def find_class(self, module: str, name: str) -> Any:
-        loaded = sys.modules.get(module) if module.partition(".")[0] == "orderkit" else None
-        found = getattr(loaded, name, None) if "." not in name else None
         if (module, name) in self.SAFE:
             return super().find_class(module, name)
+        ours = sys.modules.get(module) if module.partition(".")[0] == "orderkit" else None
+        found = getattr(ours, name, None)
         if isinstance(found, type) and (
             dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)
         ):
             return found
         raise pickle.UnpicklingError(f"the result refers to {module}.{name}, which is refused")
-
-
-def start(
-    fn: Callable[[], object],
-    *,
-    scratch: Path,
-    hide: Sequence[Path] = (),
-    memory_mib: int = 1024,
-    isolation: Isolation | None = None,
-) -> Sandboxed:
-    """Fork and run ``fn()`` in a sandbox (see the module's docstring); return at once."""
-    isolation = isolation or probe()
-    scratch = Path(scratch).resolve()
-    hidden = [Path(p).resolve() for p in hide]
-    for path in [scratch, *hidden]:
-        if not path.exists():
-            raise SandboxError(f"no such file or folder: {path}")
-    if not scratch.is_dir():
-        raise SandboxError(f"the scratch folder is not a folder: {scratch}")
-    memfd = os.memfd_create("orderkit-sandbox-result", os.MFD_CLOEXEC)
-    job = _Job(fn, memfd, scratch, hidden, memory_mib, os.getpid(), gc.isenabled())
-    _libc()
-    if isolation.kind == "process-group":
-        pid = os.fork()
-        if pid == 0:
-            _run(job, namespaced=False)
-        return Sandboxed(pid, isolation, memfd, None)
-    ours, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        ours.close()
-        _first(job, theirs)
-    theirs.close()
-    with ours:  # the first child sends a pidfd of PID 1 (or nothing if it failed before)
-        _, fds, _, _ = socket.recv_fds(ours, 1, 1)
-    return Sandboxed(pid, isolation, memfd, fds[0] if fds else None)
 
 
 @dataclass(frozen=True)
@@ -270,37 +219,61 @@ class _Job:
     gc: bool
 
 
+def start(
+    fn: Callable[[], object],
+    *,
+    scratch: Path,
+    hide: Sequence[Path] = (),
+    memory_mib: int = 1024,
+    isolation: Isolation | None = None,
+) -> Sandboxed:
+    """Fork, and run ``fn()`` in a sandbox as the module's docstring says; do not wait for it."""
+    isolation = isolation or probe()
+    scratch, hidden = Path(scratch).resolve(), [Path(p).resolve() for p in hide]
+    for path in [scratch, *hidden]:
+        if not path.exists():
+            raise SandboxError(f"no such file or folder: {path}")
+    if not scratch.is_dir():
+        raise SandboxError(f"the scratch folder is not a folder: {scratch}")
+    memfd = os.memfd_create("orderkit-sandbox-result", os.MFD_CLOEXEC)
+    job = _Job(fn, memfd, scratch, hidden, memory_mib, os.getpid(), gc.isenabled())
+    _libc()
+    if isolation.kind == "process-group":
+        if (pid := os.fork()) == 0:
+            _run(job, namespaced=False)
+        return Sandboxed(pid, isolation, memfd, None)
+    ours, theirs = socket.socketpair()
+    if (pid := os.fork()) == 0:
+        ours.close()
+        _first(job, theirs)
+    theirs.close()
+    with ours:  # the first child sends a pidfd of PID 1 (nothing if it failed before)
+        fds = socket.recv_fds(ours, 1, 1)[1]
+    return Sandboxed(pid, isolation, memfd, fds[0] if fds else None)
+
+
 def _first(job: _Job, channel: socket.socket) -> NoReturn:
     """First child, still in the grader's PID namespace: unshare, start PID 1, reap it."""
     try:
         gc.disable()  # no finalizer of an object inherited from the grader runs here
-        _quiet()
-        os.setsid()
-        _check(_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL), "prctl(PR_SET_PDEATHSIG)")
-        if os.getppid() != job.grader:
-            os._exit(1)
+        _own_session(job)
         uid, gid = os.geteuid(), os.getegid()
         flags = _NEWNS | _NEWPID | _NEWNET | (_NEWUSER if uid else 0)
-        unshare = getattr(os, "unshare", None)  # Python 3.12+
-        if unshare is None:
-            _check(_libc().unshare(flags), "unshare(user, mount, pid, net)")
-        else:
-            try:
-                unshare(flags)
-            except OSError as error:
-                raise SandboxError(f"unshare(user, mount, pid, net): {error}") from None
+        what, unshare = "unshare(user, mount, pid, net)", getattr(os, "unshare", None)  # 3.12+
+        try:
+            _check(_libc().unshare(flags) if unshare is None else (unshare(flags) or 0), what)
+        except OSError as error:
+            raise SandboxError(f"{what}: {error}") from None
         if uid:
             for name, line in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1")):
-                _write(f"/proc/self/{name}", line)
-            _write("/proc/self/gid_map", f"{gid} {gid} 1")
+                Path(f"/proc/self/{name}").write_text(line)
+            Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
         me = os.pidfd_open(os.getpid())
-        init = os.fork()
-        if init == 0:
+        if (init := os.fork()) == 0:
             channel.close()
             _init(job, me)
         socket.send_fds(channel, [b"1"], [os.pidfd_open(init)])
-        channel.close()
-        _, status = os.waitpid(init, 0)
+        status = os.waitpid(init, 0)[1]
         if not os.pread(job.memfd, 4, 0).strip(b"\0"):  # PID 1 died before its child's status
             os.pwrite(job.memfd, struct.pack("=ii", 1, status), 0)
     except BaseException as error:
@@ -309,21 +282,22 @@ def _first(job: _Job, channel: socket.socket) -> NoReturn:
 
 
 def _init(job: _Job, first: int) -> NoReturn:
-    """PID 1 of the new namespace: mount, then fork the child that runs ``fn``, and reap."""
+    """PID 1 of the new namespaces: mount, fork the child that runs ``fn``, reap, report."""
     try:
-        _check(_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL), "prctl(PR_SET_PDEATHSIG)")
-        if select.select([first], [], [], 0)[0]:  # the first child died before prctl
+        _prctl(_PDEATHSIG, signal.SIGKILL, "prctl(PR_SET_PDEATHSIG)")
+        poll = select.poll()
+        poll.register(first)
+        if poll.poll(0):  # the first child died before prctl
             os._exit(1)
         os.close(first)
         os.setsid()  # out of the first child's group: killpg(0) inside cannot reach it
         _mount_all(job)
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
-        child = os.fork()
-        if child == 0:
+        if (child := os.fork()) == 0:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             _run(job, namespaced=True)
         while (reaped := os.waitpid(-1, 0))[0] != child:
-            pass  # orphans of the submission are reparented here
+            pass  # the submission's orphans come here
         os.pwrite(job.memfd, struct.pack("=ii", 1, reaped[1]), 0)
     except BaseException as error:
         _send(job.memfd, ("error", _setup_failed(error)))
@@ -332,27 +306,26 @@ def _init(job: _Job, first: int) -> NoReturn:
 
 def _mount_all(job: _Job) -> None:
     """Read-only, device-free file system; writable scratch; private /tmp, /dev/shm, /proc."""
-    _mount(None, "/", None, _MS_REC | _MS_PRIVATE)  # nothing propagates back to the grader
+    _mount(None, "/", None, _REC | _PRIVATE)  # nothing propagates back to the grader
     scratch = os.open(job.scratch, os.O_PATH | os.O_DIRECTORY)
     for path in job.hide:
         if path.is_dir():
-            _mount("tmpfs", str(path), "tmpfs", _MS_RDONLY | _MS_NOSUID | _MS_NODEV, "mode=000")
+            _mount("tmpfs", path, "tmpfs", _RDONLY | _NOSUID | _NODEV, "mode=000")
         else:
-            _mount("/dev/null", str(path), None, _MS_BIND)
+            _mount("/dev/null", path, None, _BIND)
     for device in _DEVICES:
-        _mount(f"/dev/{device}", f"/dev/{device}", None, _MS_BIND)
-    _setattr("/", _ATTR_RDONLY | _ATTR_NOSUID | _ATTR_NODEV, flags=0x8000)  # AT_RECURSIVE
+        _mount(f"/dev/{device}", f"/dev/{device}", None, _BIND)
+    _setattr("/", _RDONLY | _NOSUID | _NODEV, flags=_AT_RECURSIVE)
     for device in _DEVICES:
-        _setattr(f"/dev/{device}", clear=_ATTR_NODEV)
+        _setattr(f"/dev/{device}", clear=_NODEV)
     for folder in ("/tmp", "/dev/shm"):
         if os.path.isdir(folder):
-            size = f"size={job.memory_mib}m,mode=1777"
-            _mount("tmpfs", folder, "tmpfs", _MS_NOSUID | _MS_NODEV, size)
+            _mount("tmpfs", folder, "tmpfs", _NOSUID | _NODEV, f"size={job.memory_mib}m,mode=1777")
     os.makedirs(job.scratch, exist_ok=True)  # a scratch under /tmp is hidden by now
-    _mount(f"/proc/self/fd/{scratch}", str(job.scratch), None, _MS_BIND)
-    _setattr(str(job.scratch), clear=_ATTR_RDONLY)
+    _mount(f"/proc/self/fd/{scratch}", job.scratch, None, _BIND)
+    _setattr(job.scratch, clear=_RDONLY)
     os.close(scratch)
-    _mount("proc", "/proc", "proc", _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    _mount("proc", "/proc", "proc", _RDONLY | _NOSUID | _NODEV | _NOEXEC)
 
 
 def _run(job: _Job, *, namespaced: bool) -> NoReturn:
@@ -360,19 +333,14 @@ def _run(job: _Job, *, namespaced: bool) -> NoReturn:
     message: tuple[str, object]
     try:
         if not namespaced:
-            _quiet()
-            os.setsid()
-            _check(_prctl(_PR_SET_PDEATHSIG, signal.SIGKILL), "prctl(PR_SET_PDEATHSIG)")
-            if os.getppid() != job.grader:
-                os._exit(1)
-        tmp = _TMPDIR if namespaced else str(job.scratch / ".tmp")
+            _own_session(job)
+        tmp = "/tmp/sandbox" if namespaced else str(job.scratch / ".tmp")
         os.makedirs(tmp, exist_ok=True)
-        limit = job.memory_mib * 1024 * 1024
         for which in (resource.RLIMIT_AS, resource.RLIMIT_FSIZE):
-            resource.setrlimit(which, (limit, limit))
+            resource.setrlimit(which, (job.memory_mib << 20, job.memory_mib << 20))
         os.chdir(job.scratch)
         os.environ["TMPDIR"] = tempfile.tempdir = tmp
-        os.closerange(3, job.memfd)  # the grader's sockets, files, other sandboxes' results
+        os.closerange(3, job.memfd)
         os.closerange(job.memfd + 1, os.sysconf("SC_OPEN_MAX"))
         _drop_privileges()
         sys.stdin, sys.stdout, sys.stderr = (open(os.devnull, m) for m in "rww")  # noqa: SIM115
@@ -383,38 +351,34 @@ def _run(job: _Job, *, namespaced: bool) -> NoReturn:
         os._exit(0)
     try:
         message = ("ok", job.fn())
-    except BaseException as error:  # SystemExit and KeyboardInterrupt included
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too
         message = ("error", _describe(error))
     _send(job.memfd, message)
     os._exit(0)
 
 
-def _drop_privileges() -> None:
-    """Keep CAP_DAC_READ_SEARCH alone (bounding set too), and no_new_privs."""
-    for cap in range(64):
-        if cap != 2 and _prctl(_PR_CAPBSET_DROP, cap) != 0:
-            if ctypes.get_errno() == errno.EINVAL:  # past the last capability
-                break
-            _check(-1, "prctl(PR_CAPBSET_DROP)")
-    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
-    data = (ctypes.c_uint32 * 6)(1 << 2, 1 << 2, 0, 0, 0, 0)  # effective, permitted, inherited
-    _check(_libc().capset(header, data), "capset")
-    _check(_prctl(_PR_SET_NO_NEW_PRIVS, 1), "prctl(PR_SET_NO_NEW_PRIVS)")
-
-
-def _quiet() -> None:
+def _own_session(job: _Job) -> None:
+    """Output to /dev/null, a session of its own, and death with the grader's thread."""
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     os.close(null)
+    os.setsid()
+    _prctl(_PDEATHSIG, signal.SIGKILL, "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != job.grader:  # the grader died before prctl
+        os._exit(1)
 
 
-def _write(path: str, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY)
-    try:
-        os.write(fd, text.encode())
-    finally:
-        os.close(fd)
+def _drop_privileges() -> None:
+    """Keep CAP_DAC_READ_SEARCH alone (in the bounding set too), then no_new_privs."""
+    for cap in (c for c in range(64) if c != 2):
+        if _libc().prctl(_CAPBSET_DROP, ctypes.c_ulong(cap), *[ctypes.c_ulong(0)] * 3):
+            if ctypes.get_errno() == errno.EINVAL:  # past the last capability
+                break
+            _check(-1, "prctl(PR_CAPBSET_DROP)")
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    _check(_libc().capset(header, (ctypes.c_uint32 * 6)(4, 4, 0, 0, 0, 0)), "capset")
+    _prctl(_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
 
 
 def _describe(error: BaseException) -> str:

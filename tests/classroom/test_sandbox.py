@@ -242,6 +242,29 @@ def test_hidden_folders_and_files_cannot_be_read(sandbox: Start, outside: Path) 
 
 
 @pytest.mark.slow
+def test_a_submission_cannot_lift_its_limits_or_undo_the_mounts(
+    sandbox: Start, outside: Path
+) -> None:
+    answers = outside / "answers"
+    answers.mkdir()
+    (answers / "solution.py").write_text("SECRET")
+
+    def submission() -> object:
+        import resource
+
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (-1, -1))
+            lifted = True
+        except ValueError:
+            lifted = False
+        umount = subprocess.run(["umount", "-l", str(answers)], capture_output=True).returncode
+        remount = subprocess.run(["mount", "-o", "remount,rw", "/"], capture_output=True)
+        return lifted, umount != 0, remount.returncode != 0, os.listdir(answers)
+
+    assert outcome(sandbox(submission, hide=[answers])) == ("ok", (False, True, True, []))
+
+
+@pytest.mark.slow
 def test_tmp_inside_is_empty_and_private(sandbox: Start, scratch: Path) -> None:
     name = f"orderkit-test-{uuid.uuid4().hex}"
     planted = Path("/tmp") / f"{name}-outside"
