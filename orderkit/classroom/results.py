@@ -10,12 +10,15 @@ from orderkit.classroom.catalogue import Catalogue, Level
 from orderkit.classroom.engine import Raw
 
 Status = Literal["valid", "not-written", "fails", "hangs", "flaky", "unspecified", "skipped"]
+Count = Literal["valid", "invalid", "not-written"]  # what a part of the summary line counts
 
 FLAKY = (
     "its outcome on correct code changed when it ran again: it depends on what ran before "
     "it (state kept at module level, a file at a fixed path, the order of tests); give "
     "each test its own objects (a fixture, tmp_path)"
 )
+ASSERTS_NOTHING = "it can only catch crashes"
+NO_TESTS = "no tests found: define functions named test_... in a code cell"
 
 
 @dataclass(frozen=True)
@@ -97,41 +100,72 @@ class CheckResult:
         """Share of chaffs caught, 0.0 to 1.0 (0.0 when there is nothing to catch)."""
         return self.caught / len(self.chaffs) if self.chaffs else 0.0
 
+    def summary_counts(self) -> tuple[tuple[Count, str], ...]:
+        """The parts of the summary line, each with what it counts (for the scoreboard)."""
+        valid = len(self.valid)
+        parts: list[tuple[Count, str]] = [
+            ("valid", f"{valid} valid test{'' if valid == 1 else 's'}")
+        ]
+        if self.invalid:
+            parts.append(("invalid", f"{len(self.invalid)} not valid"))
+        if self.not_written:
+            parts.append(("not-written", f"{len(self.not_written)} not written yet"))
+        return tuple(parts)
+
+    def summary_caught(self) -> str:
+        """The bugs' part of the summary line."""
+        bugs = len(self.chaffs)
+        return f"caught {self.caught} of {bugs} bug{'' if bugs == 1 else 's'}"
+
     def summary(self) -> str:
-        """One line: tests written, valid, invalid; bugs caught."""
+        """One line: tests valid, not valid, not written yet; bugs caught."""
         if self.error:
             return f"The grader itself failed (not your tests): {self.error}"
         if self.skipped_grading:
             return self.skipped_grading
-        parts = [f"{len(self.valid)} valid test(s)"]
-        failing = len(self.invalid)
-        if failing:
-            parts.append(f"{failing} not valid")
-        if self.not_written:
-            parts.append(f"{len(self.not_written)} not written yet")
-        return f"{', '.join(parts)}; caught {self.caught} of {len(self.chaffs)} bugs"
+        counts = ", ".join(text for _, text in self.summary_counts())
+        return f"{counts}; {self.summary_caught()}"
+
+    def stopped_on_bugs(self) -> dict[str, int]:
+        """Valid tests stopped at the time limit on some bug, with on how many bugs."""
+        stopped: dict[str, int] = {}
+        for chaff in self.chaffs:
+            for test in chaff.hung:
+                stopped[test] = stopped.get(test, 0) + 1
+        return stopped
 
     def __str__(self) -> str:
         lines = [self.summary()]
+        if self.error or self.skipped_grading:
+            return lines[0]
+        if not self.verdicts and not self.uncollected:
+            lines.append(f"  . {NO_TESTS}")
         for verdict in self.verdicts:
             if verdict.status == "not-written":
                 lines.append(f"  . {verdict.name} is not written yet")
             elif not verdict.valid:
                 lines.append(f"  ! {verdict.name}: {verdict.message}")
             elif not verdict.asserts:
-                lines.append(f"  ? {verdict.name} asserts nothing: it can only catch crashes")
+                lines.append(f"  ? {verdict.name} asserts nothing: {ASSERTS_NOTHING}")
         for what, why in self.uncollected:
             lines.append(f"  ! could not collect {what}: {why}")
+        for test, bugs in self.stopped_on_bugs().items():
+            lines.append(f"  ~ {test} {stopped_on(bugs)}")
         for chaff in self.chaffs:
-            for test in chaff.hung:
-                lines.append(f"  ~ {test} ran for too long on a bug and was stopped")
-        for chaff in self.chaffs:
-            if chaff.caught or self.show_titles:
-                mark = "x" if chaff.caught else " "
-                lines.append(f"  [{mark}] {chaff.title} ({chaff.level})")
+            if chaff.caught:
+                by = ", ".join(chaff.caught_by)
+                lines.append(f"  [x] {chaff.title} ({chaff.level}): caught by {by}")
+            elif self.show_titles:
+                lines.append(f"  [ ] {chaff.title} ({chaff.level}); hint: {chaff.hint}")
             else:
                 lines.append(f"  [ ] a {chaff.level} bug; hint: {chaff.hint}")
         return "\n".join(lines)
+
+
+def stopped_on(bugs: int) -> str:
+    """What happened to a valid test stopped at the time limit on ``bugs`` bugs."""
+    which = "one of the bugs" if bugs == 1 else f"{bugs} of the bugs"
+    return f"ran for more than the time limit on {which} and was stopped"
 
 
 def to_data(result: CheckResult) -> dict[str, Any]:
