@@ -131,7 +131,8 @@ def _probe_namespaces() -> Isolation:
         status, value = box.result()
     if (status, value) == ("ok", 2):  # the child of the new PID 1
         return Isolation("namespaces", NAMESPACES)
-    return Isolation("process-group", f"process group only: namespaces refused ({value})")
+    why = str(value).removeprefix("SandboxError: ")
+    return Isolation("process-group", f"process group only: namespaces refused ({why})")
 
 
 class Sandboxed:
@@ -370,14 +371,15 @@ def _own_session(job: _Job) -> None:
 
 
 def _drop_privileges() -> None:
-    """Keep CAP_DAC_READ_SEARCH alone (in the bounding set too), then no_new_privs."""
+    """Keep CAP_DAC_READ_SEARCH alone, if held, also in the bounding set; then no_new_privs."""
     for cap in (c for c in range(64) if c != 2):
         if _libc().prctl(_CAPBSET_DROP, ctypes.c_ulong(cap), *[ctypes.c_ulong(0)] * 3):
-            if ctypes.get_errno() == errno.EINVAL:  # past the last capability
-                break
+            if ctypes.get_errno() in (errno.EINVAL, errno.EPERM):  # past the last one; no
+                break  # CAP_SETPCAP, so an unprivileged process, which no_new_privs keeps so
             _check(-1, "prctl(PR_CAPBSET_DROP)")
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    _check(_libc().capset(header, (ctypes.c_uint32 * 6)(4, 4, 0, 0, 0, 0)), "capset")
+    if _libc().capset(header, (ctypes.c_uint32 * 6)(4, 4, 0, 0, 0, 0)):  # not held: keep none
+        _check(_libc().capset(header, (ctypes.c_uint32 * 6)()), "capset")
     _prctl(_NO_NEW_PRIVS, 1, "prctl(PR_SET_NO_NEW_PRIVS)")
 
 
