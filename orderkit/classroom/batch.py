@@ -86,7 +86,7 @@ class Grade:
             "" if r is None else len(r.valid),
             "" if r is None else len(r.invalid),
             "" if r is None else len(r.not_written),
-            self.notes,
+            " ".join(self.notes.split()),  # one line: gradebooks mis-read quoted newlines
             self.isolation,
         ]
 
@@ -162,7 +162,7 @@ class Book:
             except (ValueError, KeyError, TypeError):
                 continue  # a file cut short by a crash: grade that one again
             book.done[grade.source] = grade
-        book._rewrite_csv()
+        book.rewrite(list(book.done.values()))
         return book
 
     def add(self, grade: Grade) -> None:
@@ -175,12 +175,15 @@ class Book:
         with (self.out / "grades.csv").open("a", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerow(grade.row())
 
-    def _rewrite_csv(self) -> None:
-        with (self.out / "grades.csv").open("w", newline="", encoding="utf-8") as handle:
+    def rewrite(self, grades: Sequence[Grade]) -> None:
+        """grades.csv anew, in this order (at the start, and in submission order at the end)."""
+        partial = self.out / "grades.csv.part"
+        with partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(CSV_COLUMNS)
-            for grade in self.done.values():
+            for grade in grades:
                 writer.writerow(grade.row())
+        os.replace(partial, self.out / "grades.csv")
 
 
 def _child(data: bytes, name: str, catalogue: Catalogue, exercise_id: str | None, test_timeout: float) -> str:
@@ -265,6 +268,7 @@ def grade_all(
     grades = sorted(
         (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
     )
+    book.rewrite(grades)
     return grades, len(todo)
 
 

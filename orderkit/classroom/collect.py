@@ -36,6 +36,16 @@ class CellTests:
         self._before: dict[str, int] = {}
         self._cell: Any = None
 
+    def adopt(self, namespace: Mapping[str, Any]) -> None:
+        """Take the tests already defined when tracking starts (cells not seen run)."""
+        self._before = {}
+        self._cell = None
+        self.after_cell(namespace)
+
+    def clear(self) -> None:
+        """Forget every cell (a new notebook runs in the same shell)."""
+        self._cells.clear()
+
     def before_cell(self, namespace: Mapping[str, Any], cell_id: Any, deleted: Iterable[Any] = ()) -> None:
         """Call before a cell runs; ``deleted`` are ids of cells removed from the notebook."""
         for gone in deleted:

@@ -41,6 +41,10 @@ from orderkit.notebook import PYTEST_INI, QUIET_PLUGINS
 
 
 
+NO_FORK = "ORDERKIT_NO_FORK"
+"""Set to 1 to grade as the browser does (runs take turns in one process), e.g. to compare."""
+
+
 @dataclass
 class Raw:
     """Everything the runs found, before it is summarised."""
@@ -92,23 +96,24 @@ class _Plugin:
     # -- the plan -------------------------------------------------------------------------
     def _plan(self, items: list[pytest.Item]) -> None:
         every = tuple(range(len(items)))
+        names = self.raw.tests
         wheats = self.catalogue.of_kind("wheat")
         reference = wheats[0]
         first = [Run(0, reference.sources(), every, watch_asserts=True)]
-        first += [Run(n + 1, w.sources(), every) for n, w in enumerate(wheats[1:])]
         found = self._execute(items, first)
-        names = self.raw.tests
+        on_reference = found[0]
+        passed = tuple(i for i in every if on_reference.get(i, _MISSING).outcome == "passed")
+        failing = tuple(i for i in every if on_reference.get(i, _MISSING).outcome == "failed")
+        others = [Run(n, w.sources(), passed) for n, w in enumerate(wheats[1:], start=1)]
+        found.update(self._execute(items, others))
+        first += others
         for run, implementation in zip(first, wheats, strict=True):
             self.raw.outcomes[implementation.name] = {names[i]: o for i, o in found[run.key].items()}
         on = self.raw.outcomes
         valid = tuple(
-            i for i in every if all(on[w.name].get(names[i], _MISSING).outcome == "passed" for w in wheats)
+            i for i in passed if all(on[w.name].get(names[i], _MISSING).outcome == "passed" for w in wheats)
         )
-        failing = tuple(
-            i
-            for i in every
-            if any(on[w.name].get(names[i], _MISSING).outcome in ("failed", "timeout") for w in wheats)
-        )
+        settled = tuple(i for i in every if i in passed or i in failing)  # not hung, not stubs
         later: list[tuple[Run, Implementation | None]] = []
         key = len(first)
         for chaff in self.catalogue.of_kind("chaff") if valid else ():
@@ -118,10 +123,10 @@ class _Plugin:
             later.append((Run(key, belief.sources(), failing), belief))
             key += 1
         secrets.SystemRandom().shuffle(later)
-        probe = Run(key, reference.sources(), every[::-1])
+        probe = Run(key, reference.sources(), settled[::-1])
         later.insert(secrets.randbelow(len(later) + 1), (probe, None))
         found = self._execute(items, [run for run, _ in later])
-        last = Run(key + 1, reference.sources(), every)
+        last = Run(key + 1, reference.sources(), settled)
         found.update(self._execute(items, [last]))
         for run, implementation in later:
             outcomes = {names[i]: o for i, o in found[run.key].items()}
@@ -137,9 +142,12 @@ class _Plugin:
 
     def _execute(self, items: list[pytest.Item], plan: Sequence[Run]) -> dict[int, dict[int, TestOutcome]]:
         self._died: dict[int, str] = getattr(self, "_died", {})
+        empty = {run.key: {} for run in plan if not run.tests}
+        plan = [run for run in plan if run.tests]
         if not self.fork:
-            return {run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan}
-        results: dict[int, dict[int, TestOutcome]] = {}
+            done = {run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan}
+            return {**empty, **done}
+        results: dict[int, dict[int, TestOutcome]] = dict(empty)
         pending = list(plan)
         active: dict[int, runs.Forked] = {}
         while pending or active:
@@ -193,7 +201,9 @@ def grade(
     ``fork=None`` forks where the platform can; ``jobs`` runs at most that many forked
     runs at once (default: the cores, at most 2 beside a kernel).
     """
-    fork = runs.CAN_FORK if fork is None else fork and runs.CAN_FORK
+    if fork is None:
+        fork = runs.CAN_FORK and os.environ.get(NO_FORK) != "1"
+    fork = fork and runs.CAN_FORK
     jobs = max(1, jobs or min(2, os.cpu_count() or 1))
     plugin = _Plugin(catalogue, timeout, jobs, fork)
     plugin.raw.isolation = (

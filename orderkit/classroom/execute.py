@@ -86,7 +86,9 @@ def run_notebook(notebook: nbformat.NotebookNode) -> Executed:
     own ``check()`` calls grade nothing here: the tests are graded once, afterwards.
     """
     shell = InteractiveShell.instance()
+    shell.reset(new_session=False)  # a notebook run after another starts from nothing
     registry = track_cells(shell)
+    registry.clear()
     sink = _BoundedText()
     errors = []
     with _captured(sink), checks_deferred("graded by the batch grader after the notebook ran"):

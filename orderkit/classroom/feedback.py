@@ -99,6 +99,7 @@ def track_cells(shell: Any) -> CellTests:
     if registry is not None:
         return registry
     registry = CellTests()
+    registry.adopt(shell.user_ns)
     setattr(shell, _REGISTRY_KEY, registry)
 
     def before(info: Any) -> None:

@@ -236,22 +236,29 @@ def same_randomness() -> Iterator[None]:
 
 @contextlib.contextmanager
 def restored_globals(namespaces: Sequence[dict[str, Any]]) -> Iterator[None]:
-    """In one process: give every run the notebook's globals as the cells left them."""
+    """In one process: give every run the notebook's globals as the cells left them.
+
+    Names are put back as they were; lists, dicts and sets are copied deeply first, so a
+    test that appends to a module-level list does not see what another run appended.
+    Other objects (an inventory made in a cell) are shared, which the probes then notice.
+    """
     saved = []
     for namespace in namespaces:
-        copies = {}
+        copies = dict(namespace)
         for name, value in namespace.items():
-            try:
-                copies[name] = copy.deepcopy(value) if isinstance(value, (list, dict, set)) else value
-            except Exception:  # not copyable (locks, connections): shared as it is
-                copies[name] = value
+            if isinstance(value, (list, dict, set)) and not name.startswith("_") and name not in _SHELL:
+                with contextlib.suppress(Exception):  # not copyable: shared as it is
+                    copies[name] = copy.deepcopy(value)
         saved.append((namespace, copies))
     try:
         yield
     finally:
         for namespace, copies in saved:
             namespace.clear()
-            namespace.update({k: copy.deepcopy(v) if isinstance(v, (list, dict, set)) else v for k, v in copies.items()})
+            namespace.update(copies)
+
+
+_SHELL = {"In", "Out", "exit", "quit", "get_ipython"}
 
 
 def in_process(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import types
+from pathlib import Path
 from collections.abc import Callable
 
 import pytest
 
-from orderkit.classroom import CHAFFS, EXERCISES, check
-from orderkit.classroom.scoreboard import Scoreboard
+from orderkit.classroom import EXERCISES, check, load
 from orderkit.classroom.errors import UnknownExercise
 from orderkit.errors import OrderkitError
 
@@ -46,7 +46,7 @@ def test_the_tutorials_tests_catch_exactly_the_bugs_they_exercise(student_module
         "wrong-exception",
     }
     assert result.caught == 4
-    assert len(result.chaffs) == len(EXERCISES["unit-tests"].chaffs())
+    assert len(result.chaffs) == len(load().for_exercise("unit-tests").of_kind("chaff")) == 10
 
 
 def test_a_test_that_fails_on_correct_code_is_named_and_catches_nothing(
@@ -92,7 +92,9 @@ def test_a_hanging_test_is_cut_off_with_a_clear_message(student_module: Build) -
 
     result = check("unit-tests", module=module, timeout=0.3)
 
-    assert "Timeout" in result.invalid["test_spins_forever"]
+    assert result.invalid["test_spins_forever"] == (
+        "this test ran for more than 0.3 s on the correct code and was stopped"
+    )
 
 
 def test_a_test_that_hangs_only_on_a_bug_catches_it_and_is_reported(
@@ -112,7 +114,8 @@ def test_a_test_that_hangs_only_on_a_bug_catches_it_and_is_reported(
 
     assert result.valid == ("test_waits_while_the_stock_stays_full",)
     assert "swapped-arguments" in _caught(result)
-    assert ("test_waits_while_the_stock_stays_full", "swapped-arguments") in result.timeouts
+    (chaff,) = [c for c in result.chaffs if c.name == "swapped-arguments"]
+    assert chaff.hung == ("test_waits_while_the_stock_stays_full",)
 
 
 def test_classes_are_swapped_whatever_name_they_were_imported_under(
@@ -134,20 +137,26 @@ def test_classes_are_swapped_whatever_name_they_were_imported_under(
     assert _caught(result) == {"restock-replaces"}
 
 
-def test_names_are_restored_after_the_check(student_module: Build) -> None:
+def test_the_kit_is_the_correct_one_again_after_the_check(student_module: Build) -> None:
+    import orderkit
     from orderkit import InventoryService
 
-    module = student_module(TUTORIAL_TESTS)
+    check("unit-tests", module=student_module(TUTORIAL_TESTS))
 
-    check("unit-tests", module=module)
+    assert module_is_correct(InventoryService)
+    assert orderkit.InventoryService is InventoryService
 
-    assert module.InventoryService is InventoryService
+
+def module_is_correct(inventory_class: type) -> bool:
+    inventory = inventory_class({2: 5})
+    return bool(inventory.check_stock(99) == 0 and inventory.restock(2, 3) == 8)
 
 
 def test_without_an_exercise_the_whole_catalogue_is_used(student_module: Build) -> None:
     result = check(module=student_module(TUTORIAL_TESTS))
 
-    assert [c.name for c in result.chaffs] == [c.name for c in CHAFFS]
+    assert [c.name for c in result.chaffs] == [c.name for c in load().of_kind("chaff")]
+    assert len(result.chaffs) == 16
 
 
 def test_an_unknown_exercise_is_a_clear_error(student_module: Build) -> None:
@@ -163,21 +172,119 @@ def test_no_tests_gives_an_empty_result_not_an_error(student_module: Build) -> N
     assert result.score == 0.0
 
 
-def test_the_scoreboard_shows_titles_and_hints_never_source(student_module: Build) -> None:
-    result = check("unit-tests", module=student_module(TUTORIAL_TESTS))
+def test_a_test_relying_on_what_the_contract_leaves_open_is_told_which_detail(
+    student_module: Build,
+) -> None:
+    module = student_module(
+        """
+        def test_exact_message():
+            with pytest.raises(InsufficientStock, match="requested 6, available 5"):
+                OrderService(InventoryService()).create_order(2, 6)
 
-    board = Scoreboard(result)
-    page = "".join(
-        child.value
-        for child in board.children
-        if hasattr(child, "value") and isinstance(child.value, str)
+        def test_no_gap_after_a_refused_order():
+            orders = OrderService(InventoryService())
+            with pytest.raises(InsufficientStock):
+                orders.create_order(2, 6)
+            assert orders.create_order(1, 1)["order_id"] == 1
+        """
     )
 
-    missed = [c for c in result.chaffs if not c.caught]
-    assert all(c.title in page for c in result.chaffs)
-    assert all(c.hint in page for c in missed)
-    assert not any(c.hint in page for c in result.chaffs if c.caught)
-    assert "def " not in page
-    assert "_OffByOne" not in page
-    assert "class " not in page
-    assert repr(board) == str(result)
+    result = check("unit-tests", module=module)
+
+    assert "exact wording of an error message" in result.invalid["test_exact_message"]
+    assert "order ids without gaps" in result.invalid["test_no_gap_after_a_refused_order"]
+    assert result.caught == 0
+
+
+def test_a_test_that_fails_on_correct_code_is_told_the_misconception_it_encodes(
+    student_module: Build,
+) -> None:
+    module = student_module(
+        """
+        def test_first_id():
+            assert OrderService(InventoryService()).create_order(1, 1)["order_id"] == 0
+
+        def test_unknown_item():
+            with pytest.raises(KeyError):
+                InventoryService().check_stock(99)
+        """
+    )
+
+    result = check("unit-tests", module=module)
+
+    assert "order ids to start at 0" in result.invalid["test_first_id"]
+    assert "expects a KeyError" in result.invalid["test_unknown_item"]
+
+
+def test_a_valid_test_that_asserts_nothing_is_named(student_module: Build) -> None:
+    module = student_module(
+        """
+        def test_just_calls():
+            OrderService(InventoryService()).create_order(1, 2)
+
+        def test_checks():
+            assert InventoryService().check_stock(1) == 10
+        """
+    )
+
+    result = check("unit-tests", module=module)
+
+    asserts = {v.name: v.asserts for v in result.verdicts}
+    assert asserts == {"test_just_calls": False, "test_checks": True}
+    assert "test_just_calls asserts nothing: it can only catch crashes" in str(result)
+
+
+def test_a_bug_title_is_shown_only_once_caught_unless_the_teacher_says(
+    student_module: Build,
+) -> None:
+    module = student_module(TUTORIAL_TESTS)
+
+    hidden, shown = check("unit-tests", module=module), check("unit-tests", module=module, show_titles=True)
+
+    missed = [c for c in hidden.chaffs if not c.caught]
+    assert missed
+    assert not any(c.title in str(hidden) for c in missed)
+    assert all(c.hint in str(hidden) for c in missed)
+    assert all(c.title in str(shown) for c in shown.chaffs)
+
+
+def test_a_class_pytest_cannot_collect_is_reported_not_dropped(student_module: Build) -> None:
+    module = student_module(
+        """
+        class TestWithInit:
+            def __init__(self):
+                self.inventory = InventoryService()
+
+            def test_stock(self):
+                assert self.inventory.check_stock(1) == 10
+        """
+    )
+
+    result = check("unit-tests", module=module)
+
+    assert result.uncollected
+    assert "TestWithInit" in str(result)
+    assert "__init__" in str(result)
+
+
+def test_a_teachers_catalogue_adds_a_bug(student_module: Build, tmp_path: Path) -> None:
+    bugs = tmp_path / "bugs.toml"
+    bugs.write_text(TEACHERS_BUG, encoding="utf-8")
+
+    result = check("unit-tests", module=student_module(TUTORIAL_TESTS), bugs=[bugs])
+
+    assert "snapshot-drops-empty" in {c.name for c in result.chaffs}
+    assert "snapshot-drops-empty" not in _caught(result)
+
+
+TEACHERS_BUG = """
+[[chaff]]
+name = "snapshot-drops-empty"
+title = "snapshot() leaves out sold-out items"
+level = "unit"
+hint = "Sell an item out: is it still in the snapshot?"
+[[chaff.change]]
+file = "stores/memory.py"
+find = "            return dict(self._stock)"
+replace = "            return {k: v for k, v in self._stock.items() if v}"
+"""

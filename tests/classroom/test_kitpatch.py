@@ -1,0 +1,101 @@
+"""A bug loaded as the kit itself: only behaviour changes, and everything comes back."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import orderkit
+import orderkit.inventory
+from orderkit import InventoryService, OrderService
+from orderkit.classroom import kitpatch
+from orderkit.classroom.errors import CatalogueError
+from orderkit.classroom.kitpatch import Change
+
+RESTOCK_SETS = (
+    Change(
+        "inventory.py",
+        "        level = self._store.add_stock(item_id, quantity)\n",
+        "        self._store.set_stock(item_id, quantity)\n        level = quantity\n",
+    ),
+)
+
+
+def test_every_path_to_the_kit_reaches_the_loaded_implementation() -> None:
+    made_before = InventoryService({2: 5})
+    restock = made_before.restock
+
+    with kitpatch.loaded(kitpatch.patched_sources(RESTOCK_SETS, "test")):
+        import orderkit.inventory as fresh
+
+        assert InventoryService({2: 5}).restock(2, 3) == 3
+        assert orderkit.InventoryService({2: 5}).restock(2, 3) == 3
+        assert fresh.InventoryService({2: 5}).restock(2, 3) == 3
+        assert restock(2, 3) == 3  # a bound method kept from before the run
+
+    assert InventoryService({2: 5}).restock(2, 3) == 8
+    assert restock(2, 3) == 6
+
+
+def test_names_identities_and_source_stay_those_of_the_kit() -> None:
+    before = (
+        InventoryService.__name__,
+        InventoryService.__qualname__,
+        InventoryService.__module__,
+        InventoryService.__mro__,
+        inspect.getsourcefile(InventoryService),
+        inspect.getsource(InventoryService.restock),
+        InventoryService.restock.__code__.co_firstlineno,
+        InventoryService.restock,
+        orderkit.DEFAULT_STOCK,
+    )
+
+    with kitpatch.loaded(kitpatch.patched_sources(RESTOCK_SETS, "test")):
+        during = (
+            InventoryService.__name__,
+            InventoryService.__qualname__,
+            InventoryService.__module__,
+            InventoryService.__mro__,
+            inspect.getsourcefile(InventoryService),
+            inspect.getsource(InventoryService.restock),
+            InventoryService.restock.__code__.co_firstlineno,
+            InventoryService.restock,
+            orderkit.inventory.DEFAULT_STOCK,
+        )
+        assert InventoryService is orderkit.inventory.InventoryService is orderkit.InventoryService
+
+    assert during == before
+
+
+def test_super_calls_in_new_code_name_the_original_class() -> None:
+    change = Change(
+        "orders.py",
+        "    def list_orders(self) -> list[Order]:",
+        "    def __init_subclass__(cls) -> None:\n        super().__init_subclass__()\n\n"
+        "    def list_orders(self) -> list[Order]:",
+    )
+
+    with kitpatch.loaded(kitpatch.patched_sources((change,), "test")):
+
+        class Till(OrderService):
+            pass
+
+        assert Till(InventoryService()).list_orders() == []
+
+    assert "__init_subclass__" not in vars(OrderService)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (Change("inventory.py", "no such text", "x"), "occurs 0 time"),
+        (Change("inventory.py", "self", "me"), "expected 1"),
+        (Change("inventory.py", "def restock(", "def restock(("), "no longer compiles"),
+        (Change("nothing.py", "a", "b"), "no module orderkit.nothing"),
+        (Change("../setup.py", "a", "b"), "inside the kit"),
+    ],
+)
+def test_a_change_that_does_not_fit_the_source_is_a_clear_error(change: Change, message: str) -> None:
+    with pytest.raises(CatalogueError, match=message):
+        kitpatch.patched_sources((change,), "chaff 'x'")
