@@ -1,19 +1,80 @@
-"""grades.csv and report.html for a graded class."""
+"""report.html for a graded class: one self-contained page a teacher reads offline.
+
+The page has one section per exercise (its mean, a score histogram, the share of the class
+that caught each bug, a students x bugs grid, the tests the class most often got wrong,
+every student's row) and one section for the submissions that could not be graded, with
+why. Charts are inline PNG (:mod:`orderkit.classroom.charts`) and the page loads nothing
+from anywhere. ``grades.csv`` is not written here: the batch grader writes it row by row.
+"""
 
 from __future__ import annotations
 
-import base64
-import io
-from collections import Counter
+import re
+import statistics
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from orderkit.classroom import charts
 from orderkit.classroom.batch import Grade
+from orderkit.classroom.catalogue import EXERCISES
 
-def bug_rates(grades: Sequence[Grade]) -> list[tuple[str, str, int, int]]:
-    """For each bug seen: (title, level, students who caught it, students graded on it)."""
+MOST_INVALID = 12  # rows in "the tests most often not valid"; the rest are counted
+
+
+@dataclass(frozen=True)
+class BugRate:
+    """One bug of an exercise: how many of the students graded on it caught it."""
+
+    name: str
+    title: str
+    level: str
+    caught: int
+    graded: int
+
+    @property
+    def share(self) -> float:
+        """Percentage of the students graded on this bug whose valid tests caught it."""
+        return 100 * self.caught / self.graded if self.graded else 0.0
+
+
+@dataclass(frozen=True)
+class InvalidTest:
+    """A test (all its parameters together) that some students' versions got wrong."""
+
+    name: str
+    students: int  # whose version of it is not valid
+    wrote: int  # who wrote it at all (not-written stubs left out)
+    reason: str  # the most common reason
+    same_reason: int  # how many of ``students`` have that reason
+
+
+@dataclass(frozen=True)
+class Section:
+    """Everything the page shows about one exercise."""
+
+    exercise: str | None
+    title: str
+    anchor: str
+    grades: tuple[Grade, ...]  # the graded ones, in the order given
+    not_graded: int  # submissions of this exercise that could not be graded
+    mean: float  # of the graded only, as are the median and the range
+    median: float
+    lowest: float
+    highest: float
+    bugs: tuple[BugRate, ...]
+    grid: tuple[tuple[Grade, tuple[bool | None, ...]], ...]  # None: not graded on that bug
+    invalid: tuple[InvalidTest, ...]
+    more_invalid: int  # tests left out of ``invalid``
+    histogram: str  # base64 PNG
+    chart: str  # base64 PNG
+
+
+def bug_rates(grades: Sequence[Grade]) -> list[BugRate]:
+    """For each bug seen, in catalogue order: who caught it, of the students graded on it."""
     titles: dict[str, tuple[str, str]] = {}
     caught: Counter[str] = Counter()
     seen: Counter[str] = Counter()
@@ -22,59 +83,111 @@ def bug_rates(grades: Sequence[Grade]) -> list[tuple[str, str, int, int]]:
             titles.setdefault(chaff.name, (chaff.title, chaff.level))
             seen[chaff.name] += 1
             caught[chaff.name] += chaff.caught
-    return [(*titles[name], caught[name], seen[name]) for name in titles]
+    return [BugRate(name, *titles[name], caught[name], seen[name]) for name in titles]
 
 
-def plot_png(rates: Sequence[tuple[str, str, int, int]]) -> str:
-    """A horizontal bar chart of the share of the class that caught each bug, as base64 PNG."""
-    import matplotlib
+def invalid_tests(grades: Sequence[Grade]) -> list[InvalidTest]:
+    """Tests whose versions were not valid, most students first, with the usual reason.
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-    from matplotlib.patches import Patch
-
-    colours = {
-        "unit": "#4c72b0",
-        "integration": "#dd8452",
-        "database": "#55a868",
-        "concurrency": "#c44e52",
-    }
-    height = 1.2 + 0.32 * max(len(rates), 1)
-    figure, axes = plt.subplots(figsize=(10, height), dpi=100)
-    titles = [title for title, *_ in rates][::-1]
-    shares = [100 * caught / total if total else 0 for _, _, caught, total in rates][::-1]
-    levels = [level for _, level, _, _ in rates][::-1]
-    axes.barh(titles, shares, color=[colours.get(level, "#8172b3") for level in levels])
-    axes.set_xlim(0, 100)
-    axes.set_xlabel("students whose tests caught the bug (%)")
-    axes.tick_params(axis="y", labelsize=8)
-    shown = [level for level in colours if level in levels]
-    handles = [Patch(color=colours[level]) for level in shown]
-    axes.legend(handles, shown, title="level", loc="lower right", fontsize=8)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    Parametrized cases count as one test, and a student once, with their first reason.
+    Only names and reasons are kept: never a line of any test's source.
+    """
+    reasons: dict[str, list[str]] = defaultdict(list)
+    wrote: Counter[str] = Counter()
+    for grade in grades:
+        mine: dict[str, str] = {}
+        written: set[str] = set()
+        for verdict in grade.result.verdicts if grade.result else ():
+            name = verdict.name.partition("[")[0]
+            if verdict.status != "not-written":
+                written.add(name)
+            if verdict.status not in ("valid", "not-written"):
+                mine.setdefault(name, verdict.message or verdict.status)
+        wrote.update(written)
+        for name, reason in mine.items():
+            reasons[name].append(reason)
+    found = []
+    for name, given in reasons.items():
+        reason, same = Counter(given).most_common(1)[0]
+        found.append(InvalidTest(name, len(given), wrote[name], reason, same))
+    return sorted(found, key=lambda test: (-test.students, test.name))
 
 
-def write_html(grades: Sequence[Grade], path: Path) -> None:
-    """A one-page report: summary, the plot, every student's row, the problems."""
+def _title(exercise: str | None) -> str:
+    if exercise is None:
+        return "No exercise named (graded on every bug)"
+    known = EXERCISES.get(exercise)
+    return f"{known.title} ({exercise})" if known else exercise
+
+
+def _order(exercise: str | None) -> tuple[int, str]:
+    ids = list(EXERCISES)
+    if exercise is None:
+        return (len(ids) + 1, "")
+    return (ids.index(exercise) if exercise in ids else len(ids), exercise)
+
+
+def _section(exercise: str | None, graded: Sequence[Grade], not_graded: int) -> Section:
+    rates = bug_rates(graded)
+    scores = [grade.score or 0.0 for grade in graded]
+    grid = []
+    for grade in graded:
+        caught = {c.name: c.caught for c in grade.result.chaffs} if grade.result else {}
+        grid.append((grade, tuple(caught.get(bug.name) for bug in rates)))
+    invalid = invalid_tests(graded)
+    return Section(
+        exercise=exercise,
+        title=_title(exercise),
+        anchor="exercise-" + re.sub(r"[^a-z0-9]+", "-", (exercise or "none").lower()),
+        grades=tuple(graded),
+        not_graded=not_graded,
+        mean=statistics.fmean(scores) if scores else 0.0,
+        median=statistics.median(scores) if scores else 0.0,
+        lowest=min(scores, default=0.0),
+        highest=max(scores, default=0.0),
+        bugs=tuple(rates),
+        grid=tuple(grid),
+        invalid=tuple(invalid[:MOST_INVALID]),
+        more_invalid=max(0, len(invalid) - MOST_INVALID),
+        histogram=charts.score_histogram(scores) if scores else "",
+        chart=charts.bug_chart([(b.name, b.level, b.share) for b in rates]) if rates else "",
+    )
+
+
+def sections(grades: Sequence[Grade]) -> tuple[list[Section], list[Grade]]:
+    """One section per exercise among the graded, and the submissions not graded."""
+    graded: dict[str | None, list[Grade]] = defaultdict(list)
+    failed: Counter[str | None] = Counter()
+    for grade in grades:
+        if grade.result is not None:
+            graded[grade.exercise].append(grade)
+        else:
+            failed[grade.exercise] += 1
+    chosen = sorted(graded, key=_order)
+    return [_section(e, graded[e], failed[e]) for e in chosen], [g for g in grades if not g.graded]
+
+
+def render(grades: Sequence[Grade]) -> str:
+    """The page as text."""
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("orderkit.classroom", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    graded = [g for g in grades if g.result is not None]
-    rates = bug_rates(graded)
-    page = environment.get_template("report.html").render(
-        grades=grades,
-        graded=len(graded),
-        mean=sum(g.score or 0.0 for g in graded) / len(graded) if graded else 0.0,
-        rates=rates,
-        plot=plot_png(rates) if rates else None,
+    parts, not_graded = sections(grades)
+    return environment.get_template("report.html").render(
+        total=len(grades),
+        graded=len(grades) - len(not_graded),
+        sections=parts,
+        not_graded=not_graded,
     )
-    path.write_text(page, encoding="utf-8")
+
+
+def write_html(grades: Sequence[Grade], path: Path) -> None:
+    """Write the page to ``path``."""
+    path.write_text(render(grades), encoding="utf-8")
 
 
 def write_report(grades: Sequence[Grade], out: Path) -> Path:
