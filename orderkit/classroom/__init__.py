@@ -8,8 +8,11 @@ from orderkit.classroom.catalogue import EXERCISES, LEVELS, Catalogue, Exercise,
 from orderkit.classroom.feedback import _shell, check, track_cells
 from orderkit.classroom.results import ChaffResult, CheckResult, TestVerdict
 
-if _shell() is not None:
+if _shell() is not None:  # in a notebook: track its cells, draw results as scoreboards
+    from orderkit.classroom.scoreboard import show_scoreboards
+
     track_cells(_shell())
+    show_scoreboards(_shell())
 
 __all__ = [
     "EXERCISES",

@@ -326,9 +326,8 @@ def _hidden(paths: Sequence[Path], out: Path) -> list[Path]:
     """Folders a submission must not read: the class's submissions and the grades."""
     keep = [Path(sys.prefix).resolve(), Path(__file__).resolve().parents[2], Path.cwd().resolve()]
     folders = {p.resolve().parent for p in paths} | {out.resolve()}
-    return sorted(
-        f for f in folders if f.is_dir() and not any(k == f or f in k.parents for k in keep)
-    )
+    chosen = [f for f in folders if f.is_dir() and not any(k == f or f in k.parents for k in keep)]
+    return sorted(f for f in chosen if not any(o in f.parents for o in chosen))  # outermost
 
 
 def summary(grades: Sequence[Grade], new: int, took: float) -> Iterator[str]:

@@ -137,8 +137,9 @@ def _asserts(code: types.CodeType) -> bool:
             found = True
         elif code.co_filename.startswith((sys.prefix, sys.base_prefix, _KIT)):
             found = False
-        else:
-            found = any(i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(code))
+        else:  # a plain assert, or one that pytest / ipytest rewrote
+            found = "@pytest_ar" in code.co_names or "AssertionError" in code.co_names
+            found = found or any(i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(code))
         _asserting[code] = found
     return found
 

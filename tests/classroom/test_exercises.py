@@ -7,9 +7,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from orderkit.classroom import CHAFFS, EXERCISES
-from orderkit.classroom.grading import Grade, grade_all
+from orderkit.classroom import EXERCISES, load
+from orderkit.classroom.batch import Grade, grade_all
 from orderkit.classroom.release import student_version
+
+CHAFFS = load().of_kind("chaff")
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "classroom" / "source").glob("*.ipynb"))
@@ -19,10 +21,10 @@ UNIT, INTEGRATION = (
 )
 
 
-def _grade(paths: list[Path], exercise: str | None = None) -> list[Grade]:
-    grades = grade_all(paths, exercise_id=exercise, progress=False, timeout=120)
+def _grade(paths: list[Path], out: Path, exercise: str | None = None) -> list[Grade]:
+    grades, _ = grade_all(paths, out, load(), exercise_id=exercise, timeout=120)
     for grade in grades:
-        assert grade.result is not None, grade.error
+        assert grade.result is not None, grade.notes
     return grades
 
 
@@ -44,18 +46,22 @@ def test_the_student_version_in_notebooks_is_the_current_release(source: Path) -
 
 
 @pytest.mark.slow
-def test_the_reference_solutions_catch_every_bug_of_their_exercise_and_pass_correct_code() -> None:
-    for grade in _grade([UNIT, INTEGRATION]):
+def test_the_reference_solutions_catch_every_bug_of_their_exercise_and_pass_correct_code(
+    tmp_path: Path,
+) -> None:
+    for grade in _grade([UNIT, INTEGRATION], tmp_path):
         assert grade.result is not None
         assert grade.result.invalid == {}
         assert grade.result.not_written == ()
         assert grade.result.caught == len(grade.result.chaffs) > 0, str(grade.result)
-        assert grade.error == ""
+        assert grade.notes == ""
 
 
 @pytest.mark.slow
-def test_unit_tests_alone_miss_exactly_the_bugs_only_integration_tests_catch() -> None:
-    (unit,) = _grade([UNIT], exercise="all")
+def test_unit_tests_alone_miss_exactly_the_bugs_only_integration_tests_catch(
+    tmp_path: Path,
+) -> None:
+    (unit,) = _grade([UNIT], tmp_path, exercise="all")
 
     unit_level = {chaff.name for chaff in CHAFFS if chaff.level == "unit"}
     assert _caught(unit) == unit_level
@@ -63,8 +69,8 @@ def test_unit_tests_alone_miss_exactly_the_bugs_only_integration_tests_catch() -
 
 
 @pytest.mark.slow
-def test_both_exercises_together_catch_the_whole_catalogue() -> None:
-    unit, integration = _grade([UNIT, INTEGRATION], exercise="all")
+def test_both_exercises_together_catch_the_whole_catalogue(tmp_path: Path) -> None:
+    unit, integration = _grade([UNIT, INTEGRATION], tmp_path, exercise="all")
 
     assert _caught(unit) | _caught(integration) == {chaff.name for chaff in CHAFFS}
 
@@ -76,7 +82,7 @@ def test_a_fresh_student_version_scores_zero_with_every_test_still_to_write(
     student = tmp_path / UNIT.name
     nbformat.write(student_version(nbformat.read(UNIT, as_version=4))[0], student)
 
-    (grade,) = _grade([student])
+    (grade,) = _grade([student], tmp_path / "out")
 
     assert grade.result is not None
     assert grade.score == 0.0
@@ -84,7 +90,7 @@ def test_a_fresh_student_version_scores_zero_with_every_test_still_to_write(
     assert grade.result.invalid == {}
 
 
-def test_every_exercise_names_its_bugs() -> None:
-    assert {chaff.name for ex in EXERCISES.values() for chaff in ex.chaffs()} == {
-        chaff.name for chaff in CHAFFS
-    }
+def test_every_chaff_belongs_to_an_exercise() -> None:
+    assert {
+        chaff.name for ex in EXERCISES for chaff in load().for_exercise(ex).of_kind("chaff")
+    } == {chaff.name for chaff in CHAFFS}
