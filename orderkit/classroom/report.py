@@ -16,11 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
-from orderkit.classroom import charts
 from orderkit.classroom.batch import Grade
 from orderkit.classroom.catalogue import EXERCISES
+from orderkit.classroom.errors import ClassroomError
+
+try:
+    import jinja2
+
+    from orderkit.classroom import charts  # matplotlib
+except ModuleNotFoundError as missing:  # say so before any grading starts, not after
+    raise ClassroomError(
+        f"the report needs {missing.name}, from the kit's teacher extra: in the kit's folder, "
+        "run .venv/bin/python -m pip install -c constraints.txt -e '.[teacher]' "
+        "(make test installs it too)"
+    ) from None
 
 MOST_INVALID = 12  # rows in "the tests most often not valid"; the rest are counted
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import csv
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -261,3 +263,37 @@ def test_the_csv_reads_back_into_a_gradebook(tmp_path: Path) -> None:
     )
     assert rows["eve"]["notes"].startswith("timed out")
     assert rows["fred"]["exercise"] == ""
+
+
+WITHOUT_MATPLOTLIB = """
+import importlib.abc, sys
+
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "matplotlib":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, Block())
+from orderkit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_grading_without_the_teacher_extra_says_what_to_install_before_grading(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "ann.ipynb").write_text("{}")
+
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_MATPLOTLIB, "grade", "ann.ipynb", "--out", "grades"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "the report needs matplotlib, from the kit's teacher extra" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "grades").exists()
