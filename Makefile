@@ -34,6 +34,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (http://$(HOST):$(PORT), token required)"
 	@echo "make test   - lint, type check, unit + integration tests, strict notebook validation"
+	@echo "make chromium - make sure the browser tests have a Chromium (apt-get when allowed)"
 	@echo "make outputs - re-run every lesson notebook and store its outputs"
 	@echo "make release - write student versions of classroom/source/ into notebooks/"
 	@echo "make stability - strict notebook validation 20 times in a row"
@@ -119,3 +120,22 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(MUTVENV) mutants .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Zero-install course: the lessons as a static JupyterLite site (Pyodide) in dist/lite/, in
+# its own build venv (Python 3.12+, pins in tools/lite/constraints.txt); see the README.
+LITE_VENV := .venv-lite
+LITE_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python) \
+	$(shell command -v python3.12 python3.13))
+LITE_PORT ?= 8000
+.PHONY: lite lite-serve lite-test
+$(LITE_VENV)/.installed: tools/lite/requirements.txt tools/lite/constraints.txt
+	@test -x $(LITE_VENV)/bin/python || $(LITE_PYTHON) -m venv $(LITE_VENV)
+	$(LITE_VENV)/bin/python -m pip install --quiet -c tools/lite/constraints.txt \
+		-r tools/lite/requirements.txt
+	@touch $@
+lite: $(LITE_VENV)/.installed
+	$(LITE_VENV)/bin/python tools/lite/build.py
+lite-serve:
+	$(PYTHON) tools/lite/serve.py --port $(LITE_PORT)
+lite-test: lite $(STAMP)
+	ORDERKIT_LITE_SITE=dist/lite $(BIN)/python -m pytest tests/lite -p no:cacheprovider
