@@ -21,6 +21,13 @@ class InventoryService:
     ``stock`` is the opening stock (default :data:`DEFAULT_STOCK`). It is written only into
     an empty store, so reopening a database never resets it. ``store`` defaults to a new
     :class:`~orderkit.stores.MemoryStore`.
+
+    Contract (the whole of it: notebooks/CONTRACT.md): bad input raises an
+    ``OrderkitError`` and changes nothing; ``check_stock`` is exactly 0 for an item never
+    stocked; taking exactly what is left is allowed; too little stock raises
+    ``InsufficientStock`` (a ``ValueError``, message starting "Insufficient stock") and
+    takes nothing; ``restock`` adds. Left open: the wording of messages beyond their
+    first words, ``repr``, the order of ``snapshot()``.
     """
 
     def __init__(

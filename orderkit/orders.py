@@ -16,6 +16,11 @@ class OrderService:
 
     The inventory is passed in (constructor injection), so a unit test can hand it a stub
     or a mock and an integration test a real :class:`InventoryService`.
+
+    Contract (the whole of it: notebooks/CONTRACT.md): an order takes its stock in one
+    atomic step through ``take_for_order``; order ids are unique and increase, the first
+    of a store is 1; ``list_orders`` lists the store's orders, oldest first, never a
+    refused one. Left open: whether a refused order uses up an id (gaps).
     """
 
     def __init__(self, inventory: InventoryService) -> None:

@@ -186,7 +186,9 @@ class Book:
         os.replace(partial, self.out / "grades.csv")
 
 
-def _child(data: bytes, name: str, catalogue: Catalogue, exercise_id: str | None, test_timeout: float) -> str:
+def _child(
+    data: bytes, name: str, catalogue: Catalogue, exercise_id: str | None, test_timeout: float
+) -> str:
     """In the sandbox: grade one notebook, hand back plain JSON text."""
     from orderkit.classroom.grading import grade_notebook, read_notebook
 
@@ -213,7 +215,7 @@ def _warm_up(catalogue: Catalogue) -> None:
     exec("def test_nothing():\n    pass\n", module.__dict__)
     grade(module, catalogue.for_exercise("unit-tests"), jobs=1)
     for implementation in catalogue.implementations:
-        implementation.sources()  # every change checked to apply before any child starts
+        implementation.code()  # checked and compiled once, before any child starts
     gc.freeze()  # what is loaded now stays shared with the children and out of their gc
 
 
@@ -244,7 +246,18 @@ def grade_all(
     while pending or running:
         while pending and len(running) < jobs:
             student, path = pending.pop(0)
-            grade = _start(student, path, catalogue, exercise_id, test_timeout, memory_mib, hidden, isolation, timeout, running)
+            grade = _start(
+                student,
+                path,
+                catalogue,
+                exercise_id,
+                test_timeout,
+                memory_mib,
+                hidden,
+                isolation,
+                timeout,
+                running,
+            )
             if grade is not None:
                 book.add(grade)
                 if progress:
@@ -291,7 +304,13 @@ def _start(
     except FileNotFoundError:
         return Grade(student, str(path), source, notes="no such file", exercise=exercise_id)
     except OSError as error:
-        return Grade(student, str(path), source, notes=f"cannot read the file ({error.strerror})", exercise=exercise_id)
+        return Grade(
+            student,
+            str(path),
+            source,
+            notes=f"cannot read the file ({error.strerror})",
+            exercise=exercise_id,
+        )
     scratch = Path(tempfile.mkdtemp(prefix="orderkit-grade-"))
     box = sandbox.start(
         lambda: _child(data, path.name, catalogue, exercise_id, test_timeout),
@@ -304,13 +323,33 @@ def _start(
     return None
 
 
-def _collect(student: str, path: Path, box: sandbox.Sandboxed, late: bool, timeout: float, exercise_id: str | None) -> Grade:
+def _collect(
+    student: str,
+    path: Path,
+    box: sandbox.Sandboxed,
+    late: bool,
+    timeout: float,
+    exercise_id: str | None,
+) -> Grade:
     status, value = box.result()
-    base = {"student": student, "file": str(path), "source": str(path.resolve()), "isolation": box.isolation.detail}
+    base: dict[str, Any] = {
+        "student": student,
+        "file": str(path),
+        "source": str(path.resolve()),
+        "isolation": box.isolation.detail,
+    }
     if late:
-        return Grade(**base, notes=f"timed out: the submission ran past the time limit of {timeout:g} s", exercise=exercise_id)
+        return Grade(
+            **base,
+            notes=f"timed out: the submission ran past the time limit of {timeout:g} s",
+            exercise=exercise_id,
+        )
     if status == "died":
-        return Grade(**base, notes=f"the submission ended its grading process ({value})", exercise=exercise_id)
+        return Grade(
+            **base,
+            notes=f"the submission ended its grading process ({value})",
+            exercise=exercise_id,
+        )
     if status == "error":
         return Grade(**base, notes=f"grading failed: {value}", exercise=exercise_id)
     data = json.loads(str(value))
@@ -318,7 +357,9 @@ def _collect(student: str, path: Path, box: sandbox.Sandboxed, late: bool, timeo
         return Grade(**base, notes=data["error"], exercise=exercise_id)
     result = from_data(data["result"])
     if result.error:
-        return Grade(**base, notes=f"the grader failed on it: {result.error}", exercise=result.exercise)
+        return Grade(
+            **base, notes=f"the grader failed on it: {result.error}", exercise=result.exercise
+        )
     return Grade(**base, result=result, notes=data["notes"], exercise=result.exercise)
 
 

@@ -15,14 +15,16 @@ is ``bugs.toml`` beside this module; a teacher adds entries in a file of the sam
 
 from __future__ import annotations
 
+import functools
 import sys
+import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from orderkit.classroom.errors import CatalogueError, UnknownExercise
-from orderkit.classroom.kitpatch import Change, patched_sources
+from orderkit.classroom.kitpatch import Change, compiled, patched_sources
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,6 +63,15 @@ class Implementation:
     def sources(self) -> dict[str, str]:
         """The changed modules' source, checked to apply and compile."""
         return patched_sources(self.changes, f"{self.kind} {self.name!r}")
+
+    def code(self) -> dict[str, types.CodeType]:
+        """The changed modules compiled, ready to load (cached: the kit's files are fixed)."""
+        return _code(self)
+
+
+@functools.cache
+def _code(implementation: Implementation) -> dict[str, types.CodeType]:
+    return compiled(implementation.sources())
 
 
 @dataclass(frozen=True)
@@ -146,7 +157,9 @@ def _entry(kind: Kind, raw: dict[str, Any], where: str, known: dict[str, Any]) -
             raise CatalogueError(f"{where}: same_as {raw['same_as']!r} is not defined before it")
         changes = known[raw["same_as"]].changes
     else:
-        changes = tuple(_change(c, f"{where}, change {n}") for n, c in enumerate(raw.get("change", ()), 1))
+        changes = tuple(
+            _change(c, f"{where}, change {n}") for n, c in enumerate(raw.get("change", ()), 1)
+        )
     if kind != "wheat" and not changes:
         raise CatalogueError(f"{where}: a {kind} must change something")
     for exercise_id in raw.get("exercises", ()):
@@ -168,7 +181,9 @@ def _change(raw: Any, where: str) -> Change:
     if not isinstance(raw, dict) or set(raw) - {"file", "find", "replace", "count"}:
         raise CatalogueError(f"{where}: a change has file, find, replace and (optional) count")
     try:
-        return Change(str(raw["file"]), str(raw["find"]), str(raw["replace"]), int(raw.get("count", 1)))
+        return Change(
+            str(raw["file"]), str(raw["find"]), str(raw["replace"]), int(raw.get("count", 1))
+        )
     except KeyError as missing:
         raise CatalogueError(f"{where}: missing {missing}") from None
 

@@ -73,8 +73,14 @@ def bugs(args: argparse.Namespace) -> int:
                 problems.append(f"{where}: reference test {name} is not valid: {why}")
             for chaff in result.chaffs:
                 if not chaff.caught:
-                    problems.append(f"{where}: chaff {chaff.name!r} is not caught (no behaviour change, or a gap in the solution)")
-            print(f"{where}: caught {result.caught} of {len(result.chaffs)}, {len(result.valid)} valid test(s)")
+                    problems.append(
+                        f"{where}: chaff {chaff.name!r} is not caught "
+                        "(no behaviour change, or a gap in the solution)"
+                    )
+            print(
+                f"{where}: caught {result.caught} of {len(result.chaffs)}, "
+                f"{len(result.valid)} valid test(s)"
+            )
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     print("catalogue OK" if not problems else f"{len(problems)} problem(s)")
@@ -97,4 +103,3 @@ def _progress(total: int, *, enabled: bool) -> _NoBar:
     except ImportError:  # the teacher's extras are not installed: no bar, same work
         return _NoBar()
     return tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr)  # type: ignore[no-any-return]
-

@@ -39,8 +39,6 @@ from orderkit.classroom.errors import GradingError
 from orderkit.classroom.runs import Run, TestOutcome
 from orderkit.notebook import PYTEST_INI, QUIET_PLUGINS
 
-
-
 NO_FORK = "ORDERKIT_NO_FORK"
 """Set to 1 to grade as the browser does (runs take turns in one process), e.g. to compare."""
 
@@ -78,8 +76,12 @@ class _Plugin:
             self.raw.uncollected.append((report.nodeid or "the notebook", runs.describe(report)))  # type: ignore[arg-type]
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str) -> None:
-        if when == "collect" and issubclass(warning_message.category, pytest.PytestCollectionWarning):
-            self.raw.uncollected.append((nodeid.split("::")[-1] or "a class", str(warning_message.message)))
+        if when == "collect" and issubclass(
+            warning_message.category, pytest.PytestCollectionWarning
+        ):
+            self.raw.uncollected.append(
+                (nodeid.split("::")[-1] or "a class", str(warning_message.message))
+            )
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -99,34 +101,38 @@ class _Plugin:
         names = self.raw.tests
         wheats = self.catalogue.of_kind("wheat")
         reference = wheats[0]
-        first = [Run(0, reference.sources(), every, watch_asserts=True)]
+        first = [Run(0, reference.code(), every, watch_asserts=True)]
         found = self._execute(items, first)
         on_reference = found[0]
         passed = tuple(i for i in every if on_reference.get(i, _MISSING).outcome == "passed")
         failing = tuple(i for i in every if on_reference.get(i, _MISSING).outcome == "failed")
-        others = [Run(n, w.sources(), passed) for n, w in enumerate(wheats[1:], start=1)]
+        others = [Run(n, w.code(), passed) for n, w in enumerate(wheats[1:], start=1)]
         found.update(self._execute(items, others))
         first += others
         for run, implementation in zip(first, wheats, strict=True):
-            self.raw.outcomes[implementation.name] = {names[i]: o for i, o in found[run.key].items()}
+            self.raw.outcomes[implementation.name] = {
+                names[i]: o for i, o in found[run.key].items()
+            }
         on = self.raw.outcomes
         valid = tuple(
-            i for i in passed if all(on[w.name].get(names[i], _MISSING).outcome == "passed" for w in wheats)
+            i
+            for i in passed
+            if all(on[w.name].get(names[i], _MISSING).outcome == "passed" for w in wheats)
         )
         settled = tuple(i for i in every if i in passed or i in failing)  # not hung, not stubs
         later: list[tuple[Run, Implementation | None]] = []
         key = len(first)
         for chaff in self.catalogue.of_kind("chaff") if valid else ():
-            later.append((Run(key, chaff.sources(), valid, stop_at_first_failure=True), chaff))
+            later.append((Run(key, chaff.code(), valid, stop_at_first_failure=True), chaff))
             key += 1
         for belief in self.catalogue.of_kind("misconception") if failing else ():
-            later.append((Run(key, belief.sources(), failing), belief))
+            later.append((Run(key, belief.code(), failing), belief))
             key += 1
         secrets.SystemRandom().shuffle(later)
-        probe = Run(key, reference.sources(), settled[::-1])
+        probe = Run(key, reference.code(), settled[::-1])
         later.insert(secrets.randbelow(len(later) + 1), (probe, None))
         found = self._execute(items, [run for run, _ in later])
-        last = Run(key + 1, reference.sources(), settled)
+        last = Run(key + 1, reference.code(), settled)
         found.update(self._execute(items, [last]))
         for run, implementation in later:
             outcomes = {names[i]: o for i, o in found[run.key].items()}
@@ -135,17 +141,22 @@ class _Plugin:
             else:
                 self.raw.outcomes[implementation.name] = outcomes
         self.raw.probes.append({names[i]: o for i, o in found[last.key].items()})
-        for run, implementation in [*zip(first, wheats, strict=True), *later]:
+        named: list[tuple[Run, Implementation | None]] = [*zip(first, wheats, strict=True), *later]
+        for run, who in named:
             why = self._died.get(run.key)
-            if why and implementation is not None:
-                self.raw.died[implementation.name] = why
+            if why and who is not None:
+                self.raw.died[who.name] = why
 
-    def _execute(self, items: list[pytest.Item], plan: Sequence[Run]) -> dict[int, dict[int, TestOutcome]]:
+    def _execute(
+        self, items: list[pytest.Item], plan: Sequence[Run]
+    ) -> dict[int, dict[int, TestOutcome]]:
         self._died: dict[int, str] = getattr(self, "_died", {})
-        empty = {run.key: {} for run in plan if not run.tests}
+        empty: dict[int, dict[int, TestOutcome]] = {run.key: {} for run in plan if not run.tests}
         plan = [run for run in plan if run.tests]
         if not self.fork:
-            done = {run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan}
+            done = {
+                run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan
+            }
             return {**empty, **done}
         results: dict[int, dict[int, TestOutcome]] = dict(empty)
         pending = list(plan)
@@ -170,7 +181,9 @@ class _Plugin:
         if child.died:
             missing = [i for i in child.run.tests if i not in child.outcomes]
             if missing:  # the test that was running when the run ended took it down
-                child.outcomes[missing[0]] = TestOutcome("timeout" if "stopped" in child.died else "failed", child.died)
+                child.outcomes[missing[0]] = TestOutcome(
+                    "timeout" if "stopped" in child.died else "failed", child.died
+                )
             self._died[child.run.key] = child.died
 
 
@@ -212,11 +225,28 @@ def grade(
         else "runs take turns in this process (no fork here): the kit, the notebook's "
         "globals and the working folder are restored between runs"
     )
-    args = ["-c", str(PYTEST_INI), "--rootdir", ".", "-q", "--tb=line", "--assert=plain", "-p", "no:timeout"]
+    args = [
+        "-c",
+        str(PYTEST_INI),
+        "--rootdir",
+        ".",
+        "-q",
+        "--tb=line",
+        "--assert=plain",
+        "-p",
+        "no:timeout",
+    ]
     for quiet in QUIET_PLUGINS:
         args += ["-p", f"no:{quiet}"]
     with _quiet(), _main_thread_only():
-        ipytest.run(*args, module=module, plugins=[plugin], raise_on_error=False, addopts=[], run_in_thread=False)
+        ipytest.run(
+            *args,
+            module=module,
+            plugins=[plugin],
+            raise_on_error=False,
+            addopts=[],
+            run_in_thread=False,
+        )
     if plugin.raw.error:
         raise GradingError(plugin.raw.error)
     return plugin.raw

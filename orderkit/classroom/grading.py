@@ -32,9 +32,10 @@ def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
     if not name.endswith(".ipynb"):
         raise ClassroomError(f"not a notebook: expected a .ipynb file, got {name!r}")
     try:
-        return nbformat.reads(data.decode("utf-8"), as_version=4)
+        notebook: nbformat.NotebookNode = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as error:  # JSON, schema and encoding errors are all one case here
         raise ClassroomError(f"not a readable notebook ({type(error).__name__})") from None
+    return notebook
 
 
 def exercise_of(notebook: nbformat.NotebookNode, given: str | None) -> str | None:

@@ -181,7 +181,7 @@ def from_data(data: dict[str, Any]) -> CheckResult:
             ChaffResult(**{**c, "caught_by": tuple(c["caught_by"]), "hung": tuple(c["hung"])})
             for c in data.get("chaffs", ())
         ),
-        uncollected=tuple(tuple(u) for u in data.get("uncollected", ())),  # type: ignore[misc]
+        uncollected=tuple((str(u[0]), str(u[1])) for u in data.get("uncollected", ())),
         isolation=data.get("isolation", ""),
         exercise=data.get("exercise"),
         error=data.get("error", ""),
@@ -192,24 +192,28 @@ def from_data(data: dict[str, Any]) -> CheckResult:
 
 def summarise(raw: Raw, catalogue: Catalogue, exercise: str | None = None) -> CheckResult:
     """Turn the runs' outcomes into verdicts per test and per chaff."""
-    wheats = catalogue.of_kind("wheat")
-    reference = raw.outcomes.get(wheats[0].name, {})
-    verdicts = []
-    for test in raw.tests:
-        verdicts.append(_verdict(test, raw, catalogue, reference))
+    verdicts = [_verdict(test, raw, catalogue) for test in raw.tests]
     valid = {v.name for v in verdicts if v.valid}
     chaffs = []
     for chaff in catalogue.of_kind("chaff"):
         outcomes = raw.outcomes.get(chaff.name, {})
-        failing = [t for t in raw.tests if t in valid and outcomes.get(t) and outcomes[t].outcome in ("failed", "timeout")]
+        failing = [
+            t
+            for t in raw.tests
+            if t in valid and outcomes.get(t) and outcomes[t].outcome in ("failed", "timeout")
+        ]
         hung = [t for t in failing if outcomes[t].outcome == "timeout"]
-        chaffs.append(ChaffResult(chaff.name, chaff.title, chaff.level, chaff.hint, tuple(failing), tuple(hung)))
+        chaffs.append(
+            ChaffResult(
+                chaff.name, chaff.title, chaff.level, chaff.hint, tuple(failing), tuple(hung)
+            )
+        )
     return CheckResult(
         tuple(verdicts), tuple(chaffs), tuple(raw.uncollected), raw.isolation, exercise
     )
 
 
-def _verdict(test: str, raw: Raw, catalogue: Catalogue, reference: dict[str, object]) -> TestVerdict:
+def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> TestVerdict:
     wheats = catalogue.of_kind("wheat")
     first = raw.outcomes.get(wheats[0].name, {}).get(test)
     if first is None:
@@ -218,11 +222,17 @@ def _verdict(test: str, raw: Raw, catalogue: Catalogue, reference: dict[str, obj
     if first.outcome == "not-written":
         return TestVerdict(test, "not-written", first.message)
     if first.outcome == "skipped":
-        return TestVerdict(test, "skipped", f"skipped on correct code ({first.message}): it cannot catch anything")
+        return TestVerdict(
+            test, "skipped", f"skipped on correct code ({first.message}): it cannot catch anything"
+        )
     if first.outcome == "timeout":
-        return TestVerdict(test, "hangs", f"this test {first.message} on the correct code and was stopped")
+        return TestVerdict(
+            test, "hangs", f"this test {first.message} on the correct code and was stopped"
+        )
     probes = [p.get(test) for p in raw.probes]
-    if any(p is not None and (p.outcome == "passed") != (first.outcome == "passed") for p in probes):
+    if any(
+        p is not None and (p.outcome == "passed") != (first.outcome == "passed") for p in probes
+    ):
         return TestVerdict(test, "flaky", FLAKY, asserts)
     if first.outcome == "failed":
         beliefs = [
@@ -240,9 +250,8 @@ def _verdict(test: str, raw: Raw, catalogue: Catalogue, reference: dict[str, obj
             return TestVerdict(
                 test,
                 "unspecified",
-                f"passes on the kit but fails on another correct implementation: it relies on {wheat.detail}",
+                "passes on the kit but fails on another correct implementation: "
+                f"it relies on {wheat.detail}",
                 asserts,
             )
     return TestVerdict(test, "valid", "", asserts)
-
-

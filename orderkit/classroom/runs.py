@@ -56,10 +56,10 @@ class TestOutcome:
 
 @dataclass(frozen=True)
 class Run:
-    """What to run: an implementation's sources, the tests (by index), how."""
+    """What to run: an implementation's compiled modules, the tests (by index), how."""
 
     key: int  # the runner's own number for this run; never shown to the tests
-    sources: Mapping[str, str]
+    code: kitpatch.Compiled
     tests: tuple[int, ...]
     stop_at_first_failure: bool = False
     watch_asserts: bool = False
@@ -139,7 +139,9 @@ def _asserts(code: types.CodeType) -> bool:
             found = False
         else:  # a plain assert, or one that pytest / ipytest rewrote
             found = "@pytest_ar" in code.co_names or "AssertionError" in code.co_names
-            found = found or any(i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(code))
+            found = found or any(
+                i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(code)
+            )
         _asserting[code] = found
     return found
 
@@ -247,7 +249,11 @@ def restored_globals(namespaces: Sequence[dict[str, Any]]) -> Iterator[None]:
     for namespace in namespaces:
         copies = dict(namespace)
         for name, value in namespace.items():
-            if isinstance(value, (list, dict, set)) and not name.startswith("_") and name not in _SHELL:
+            if (
+                isinstance(value, (list, dict, set))
+                and not name.startswith("_")
+                and name not in _SHELL
+            ):
                 with contextlib.suppress(Exception):  # not copyable: shared as it is
                     copies[name] = copy.deepcopy(value)
         saved.append((namespace, copies))
@@ -271,7 +277,7 @@ def in_process(
         restored_globals(namespaces),
         fresh_folders(),
         same_randomness(),
-        kitpatch.loaded(run.sources),
+        kitpatch.loaded(run.code),
     ):
         run_items(
             items,
@@ -314,7 +320,7 @@ class Forked:
                 size = int.from_bytes(self._buffer[:4], "big")
                 if len(self._buffer) < 4 + size:
                     break
-                index, outcome = pickle.loads(self._buffer[4 : 4 + size])  # noqa: S301 - our child
+                index, outcome = pickle.loads(self._buffer[4 : 4 + size])
                 self.outcomes[index] = outcome
                 self._buffer = self._buffer[4 + size :]
             return False
@@ -335,7 +341,11 @@ class Forked:
         os.close(self.fd)
         code = os.waitstatus_to_exitcode(status)
         if code != 0 and not kill:
-            how = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+            how = (
+                f"killed by signal {signal.Signals(-code).name}"
+                if code < 0
+                else f"exit status {code}"
+            )
             self.died = f"the test run ended early ({how})"
 
 
@@ -357,10 +367,10 @@ def _child(items: Sequence[pytest.Item], run: Run, timeout: float, write: int) -
             sys.stdout.truncate()
 
         with fresh_folders(), same_randomness():
-            kitpatch.load(run.sources)  # for good: this process ends with the run
+            kitpatch.load(run.code)  # for good: this process ends with the run
             tests, stop, watch = run.tests, run.stop_at_first_failure, run.watch_asserts
             del run  # the frames that run the tests hold nothing that names the implementation
             run_items(items, tests, timeout, emit, stop=stop, watch=watch)
-    except BaseException:  # noqa: BLE001 - whatever happened, the parent sees a short run
+    except BaseException:
         os._exit(3)
     os._exit(0)

@@ -29,10 +29,14 @@ print("VERDICT" + _json.dumps({{
 
 def notebook(cells: Sequence[str], exercise: str = "unit-tests") -> nbformat.NotebookNode:
     """A notebook of code cells, tagged with its exercise as the shipped ones are."""
-    book = nbformat.v4.new_notebook()
+    book: nbformat.NotebookNode = nbformat.v4.new_notebook()
     book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
     book.metadata["orderkit"] = {"exercise": exercise}
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    book.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return book
 
 
@@ -43,11 +47,18 @@ def write(folder: Path, name: str, book: nbformat.NotebookNode) -> Path:
 
 
 def check_in_kernel(
-    book: nbformat.NotebookNode, folder: Path, exercise: str = "unit-tests", env: dict[str, str] | None = None
+    book: nbformat.NotebookNode,
+    folder: Path,
+    exercise: str = "unit-tests",
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run ``book`` in a real Jupyter kernel, then check() there, as a student does."""
     graded = nbformat.from_dict(book)
-    graded.cells.append(nbformat.v4.new_code_cell("from orderkit.classroom import check\n" + VERDICT.format(exercise=exercise)))
+    graded.cells.append(
+        nbformat.v4.new_code_cell(
+            "from orderkit.classroom import check\n" + VERDICT.format(exercise=exercise)
+        )
+    )
     client = nbclient.NotebookClient(
         graded,
         timeout=120,
@@ -68,8 +79,10 @@ def check_in_kernel(
     raise AssertionError(f"check() printed no verdict: {graded.cells[-1].outputs}")
 
 
-def grade_class(paths: Sequence[Path], out: Path, *args: str, cwd: Path | None = None) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]], Any]:
-    """Run ``orderkit grade`` on ``paths``; return (CSV rows by student, results by student, process)."""
+def grade_class(
+    paths: Sequence[Path], out: Path, *args: str, cwd: Path | None = None
+) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]], Any]:
+    """Run ``orderkit grade``; return (CSV rows by student, results by student, process)."""
     done = run_orderkit("grade", *paths, "--out", out, "--quiet", *args, cwd=cwd)
     folder = out if out.is_absolute() else (cwd or Path.cwd()) / out
     with (folder / "grades.csv").open(encoding="utf-8") as handle:
@@ -88,6 +101,8 @@ def verdict_of(saved: dict[str, Any]) -> dict[str, Any]:
     return {
         "caught": sorted(c["name"] for c in result["chaffs"] if c["caught_by"]),
         "valid": sorted(v["name"] for v in verdicts if v["status"] == "valid"),
-        "invalid": sorted(v["name"] for v in verdicts if v["status"] not in ("valid", "not-written")),
+        "invalid": sorted(
+            v["name"] for v in verdicts if v["status"] not in ("valid", "not-written")
+        ),
         "tests": sorted(v["name"] for v in verdicts),
     }

@@ -10,7 +10,7 @@ IMPORTS = "import pytest\nfrom orderkit.classroom import check\nfrom orderkit im
 
 FUNCTIONS = [
     IMPORTS,
-    '''
+    """
 def test_order_takes_its_quantity_of_that_item():
     inventory = InventoryService({1: 10, 2: 5})
     OrderService(inventory).create_order(1, 2)
@@ -44,12 +44,12 @@ def test_negative_level_is_refused():
     inventory = InventoryService({1: 10, 2: 5})
     with pytest.raises(InvalidQuantity):
         inventory.set_stock(1, -1)
-''',
+""",
 ]
 
 CLASSES = [
     IMPORTS,
-    '''
+    """
 class TestOrders:
     def make(self):
         return InventoryService({1: 10, 2: 5})
@@ -87,12 +87,12 @@ class TestInventory:
     def test_negative_level_is_refused(self):
         with pytest.raises(InvalidQuantity):
             InventoryService({1: 10, 2: 5}).set_stock(1, -1)
-''',
+""",
 ]
 
 UNITTEST = [
     "import unittest\nfrom orderkit.classroom import check\nfrom orderkit import InsufficientStock, InvalidQuantity, InventoryService, OrderService",
-    '''
+    """
 class InventoryTests(unittest.TestCase):
     def setUp(self):
         self.inventory = InventoryService({1: 10, 2: 5})
@@ -128,12 +128,12 @@ class InventoryTests(unittest.TestCase):
     def test_negative_level_is_refused(self):
         with self.assertRaises(InvalidQuantity):
             self.inventory.set_stock(1, -1)
-''',
+""",
 ]
 
 FIXTURES = [
     "import pytest\nimport orderkit\nfrom orderkit.classroom import check",
-    '''
+    """
 @pytest.fixture
 def classes():
     return orderkit.InventoryService, orderkit.OrderService
@@ -145,8 +145,8 @@ def inventory(classes):
 @pytest.fixture
 def orders(inventory, classes):
     return classes[1](inventory)
-''',
-    '''
+""",
+    """
 def test_order_takes_its_quantity_of_that_item(orders, inventory):
     orders.create_order(1, 2)
     assert inventory.snapshot() == {1: 8, 2: 5}
@@ -174,34 +174,34 @@ def test_negative_quantity_is_refused(inventory):
 def test_negative_level_is_refused(inventory):
     with pytest.raises(orderkit.InvalidQuantity):
         inventory.set_stock(1, -1)
-''',
+""",
 ]
 
 # parametrize, hypothesis, `import orderkit as ok`, imports inside tests, a helper defined
 # in an earlier cell, one test per cell (with %%ipytest, which removes earlier tests).
 MIXED = [
     "%xmode Minimal\nfrom orderkit.notebook import setup_ipytest\nsetup_ipytest()\nimport pytest\nfrom orderkit.classroom import check",
-    '''
+    """
 def fresh():
     import orderkit as ok
     return ok.InventoryService({1: 10, 2: 5})
-''',
-    '''%%ipytest
+""",
+    """%%ipytest
 def test_order_takes_its_quantity_of_that_item():
     from orderkit import OrderService
     inventory = fresh()
     OrderService(inventory).create_order(1, 2)
     assert inventory.snapshot() == {1: 8, 2: 5}
-''',
-    '''%%ipytest
+""",
+    """%%ipytest
 def test_short_order_raises_and_changes_nothing():
     import orderkit
     inventory = fresh()
     with pytest.raises(orderkit.errors.InsufficientStock):
         orderkit.orders.OrderService(inventory).create_order(2, 6)
     assert inventory.check_stock(2) == 5
-''',
-    '''
+""",
+    """
 from hypothesis import given, strategies as st
 
 @given(st.integers(min_value=1, max_value=5))
@@ -210,8 +210,8 @@ def test_ordering_up_to_what_is_left(quantity):
     inventory = orderkit.inventory.InventoryService({2: 5})
     orderkit.OrderService(inventory).create_order(2, quantity)
     assert inventory.check_stock(2) == 5 - quantity
-''',
-    '''
+""",
+    """
 @pytest.mark.parametrize(("item", "expected"), [(1, 10), (99, 0)])
 def test_stock_of(item, expected):
     assert fresh().check_stock(item) == expected
@@ -231,7 +231,7 @@ def test_negative_level_is_refused():
     from orderkit.errors import InvalidQuantity
     with pytest.raises(InvalidQuantity):
         fresh().set_stock(1, -1)
-''',
+""",
 ]
 
 STYLES = {

@@ -38,16 +38,24 @@ def test_each_exercise_gets_the_chaffs_of_its_levels_and_every_wheat() -> None:
     ("text", "message"),
     [
         ("[[chaff]]\nname = 'x'\nlevel = 'unit'\nhint = 'h'\n", "needs a title and a hint"),
-        ("[[chaff]]\nname = 'x'\ntitle = 't'\nhint = 'h'\nlevel = 'cosmic'\n", "level must be one of"),
+        (
+            "[[chaff]]\nname = 'x'\ntitle = 't'\nhint = 'h'\nlevel = 'cosmic'\n",
+            "level must be one of",
+        ),
         ("[[chaff]]\nname = 'x'\ntitle = 't'\nhint = 'h'\n", "must change something"),
-        ("[[chaff]]\nname = 'off-by-one'\ntitle = 't'\nhint = 'h'\nsame_as = 'off-by-one'\n", "not defined before"),
+        (
+            "[[chaff]]\nname = 'off-by-one'\ntitle = 't'\nhint = 'h'\nsame_as = 'off-by-one'\n",
+            "not defined before",
+        ),
         ("[[misconception]]\nname = 'y'\nsame_as = 'nope'\nbelief = 'b'\n", "not defined before"),
         ("[[bug]]\nname = 'z'\n", "unknown table"),
         ("[[chaff]]\nname = 'x'\ncolour = 'red'\n", "unknown key"),
         ("this is = = not toml", "not a readable TOML"),
     ],
 )
-def test_a_flawed_catalogue_file_is_a_clear_error_naming_it(tmp_path: Path, text: str, message: str) -> None:
+def test_a_flawed_catalogue_file_is_a_clear_error_naming_it(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "mine.toml"
     path.write_text(text, encoding="utf-8")
 
@@ -77,7 +85,9 @@ def test_bugs_check_passes_the_shipped_catalogue_with_the_reference_solutions() 
 
 
 @pytest.mark.slow
-def test_bugs_check_finds_a_chaff_that_changes_nothing_and_one_that_no_longer_applies(tmp_path: Path) -> None:
+def test_bugs_check_finds_a_chaff_that_changes_nothing_and_one_that_no_longer_applies(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "mine.toml"
     path.write_text(
         """

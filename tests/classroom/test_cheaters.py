@@ -101,7 +101,10 @@ def test_an_order_on_a_database_at_a_fixed_path():
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     folder = tmp_path_factory.mktemp("class")
-    paths = [write(folder, "cheats", notebook(CHEATS)), write(folder, "leftovers", notebook(LEFTOVERS))]
+    paths = [
+        write(folder, "cheats", notebook(CHEATS)),
+        write(folder, "leftovers", notebook(LEFTOVERS)),
+    ]
     rows, results, done = grade_class(paths, folder / "grades")
     assert done.returncode == 0, done.stdout + done.stderr
     assert rows["cheats"]["score"] == "0.0"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import types
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from orderkit.classroom import EXERCISES, check, load
+from orderkit.classroom import check, load
 from orderkit.classroom.errors import UnknownExercise
 from orderkit.errors import OrderkitError
 
@@ -239,7 +239,10 @@ def test_a_bug_title_is_shown_only_once_caught_unless_the_teacher_says(
 ) -> None:
     module = student_module(TUTORIAL_TESTS)
 
-    hidden, shown = check("unit-tests", module=module), check("unit-tests", module=module, show_titles=True)
+    hidden, shown = (
+        check("unit-tests", module=module),
+        check("unit-tests", module=module, show_titles=True),
+    )
 
     missed = [c for c in hidden.chaffs if not c.caught]
     assert missed

@@ -48,10 +48,16 @@ SUBMISSIONS: dict[str, list[str] | str] = {
     "kills-everyone": [SETUP, "import os, signal\nos.kill(-1, signal.SIGKILL)", GOOD_TESTS],
     "lingers": [
         SETUP,
-        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    open('/tmp/orderkit-linger-' + str(os.getpid()), 'w').close()\n    time.sleep(300)\n    os._exit(0)",
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n"
+        "    open('/tmp/orderkit-linger-' + str(os.getpid()), 'w').close()\n"
+        "    time.sleep(300)\n    os._exit(0)",
         GOOD_TESTS,
     ],
-    "net": [SETUP, "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)", GOOD_TESTS],
+    "net": [
+        SETUP,
+        "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)",
+        GOOD_TESTS,
+    ],
     "broken": "{ this is not json",
     "essay": "not a notebook at all",
 }
@@ -194,7 +200,15 @@ def test_the_readme_command_grades_relative_paths_from_the_course_folder(tmp_pat
     for name in ("alice", "bob"):
         _write(tmp_path / "submissions", name, SUBMISSIONS["good"])
 
-    done = run_orderkit("grade", "submissions/alice.ipynb", "submissions/bob.ipynb", "--out", "grades/", "--quiet", cwd=tmp_path)
+    done = run_orderkit(
+        "grade",
+        "submissions/alice.ipynb",
+        "submissions/bob.ipynb",
+        "--out",
+        "grades/",
+        "--quiet",
+        cwd=tmp_path,
+    )
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "graded 2 of 2; 0 could not be graded" in done.stdout
@@ -215,7 +229,8 @@ def test_a_second_run_grades_only_what_is_missing_and_force_grades_all(tmp_path:
     again = run_orderkit("grade", first, second, "--out", out, "--quiet")
     forced = run_orderkit("grade", first, second, "--out", out, "--quiet", "--force")
 
-    assert "(1 graded now" in again.stdout and "1 kept from before" in again.stdout
+    assert "(1 graded now" in again.stdout
+    assert "1 kept from before" in again.stdout
     assert "(2 graded now" in forced.stdout
     with (out / "grades.csv").open() as handle:
         assert [r["student"] for r in csv.DictReader(handle)] == ["first", "second"]

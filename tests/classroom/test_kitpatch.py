@@ -26,7 +26,7 @@ def test_every_path_to_the_kit_reaches_the_loaded_implementation() -> None:
     made_before = InventoryService({2: 5})
     restock = made_before.restock
 
-    with kitpatch.loaded(kitpatch.patched_sources(RESTOCK_SETS, "test")):
+    with kitpatch.loaded(kitpatch.compiled(kitpatch.patched_sources(RESTOCK_SETS, "test"))):
         import orderkit.inventory as fresh
 
         assert InventoryService({2: 5}).restock(2, 3) == 3
@@ -51,7 +51,7 @@ def test_names_identities_and_source_stay_those_of_the_kit() -> None:
         orderkit.DEFAULT_STOCK,
     )
 
-    with kitpatch.loaded(kitpatch.patched_sources(RESTOCK_SETS, "test")):
+    with kitpatch.loaded(kitpatch.compiled(kitpatch.patched_sources(RESTOCK_SETS, "test"))):
         during = (
             InventoryService.__name__,
             InventoryService.__qualname__,
@@ -76,7 +76,7 @@ def test_super_calls_in_new_code_name_the_original_class() -> None:
         "    def list_orders(self) -> list[Order]:",
     )
 
-    with kitpatch.loaded(kitpatch.patched_sources((change,), "test")):
+    with kitpatch.loaded(kitpatch.compiled(kitpatch.patched_sources((change,), "test"))):
 
         class Till(OrderService):
             pass
@@ -96,6 +96,8 @@ def test_super_calls_in_new_code_name_the_original_class() -> None:
         (Change("../setup.py", "a", "b"), "inside the kit"),
     ],
 )
-def test_a_change_that_does_not_fit_the_source_is_a_clear_error(change: Change, message: str) -> None:
+def test_a_change_that_does_not_fit_the_source_is_a_clear_error(
+    change: Change, message: str
+) -> None:
     with pytest.raises(CatalogueError, match=message):
         kitpatch.patched_sources((change,), "chaff 'x'")

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     folder = tmp_path_factory.mktemp("class")
     paths = [write(folder, name, notebook(cells)) for name, cells in STYLES.items()]
-    rows, results, done = grade_class(paths, Path("grades"), cwd=folder)
+    _, results, done = grade_class(paths, Path("grades"), cwd=folder)
     assert done.returncode == 0, done.stdout + done.stderr
     return {name: verdict_of(results[name]) for name in STYLES}
 
