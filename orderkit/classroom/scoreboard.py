@@ -10,6 +10,7 @@ teacher asked for titles (``check(..., show_titles=True)``).
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -25,17 +26,22 @@ from orderkit.classroom.results import (
 
 # Colours from JupyterLab's theme (light or dark), with GitHub's as fallbacks.
 _STYLE = """<style>
-.orderkit-board {font-size: var(--jp-content-font-size1, 14px); line-height: 1.45;
+.orderkit-board {font-size: var(--jp-content-font-size1, 14px); line-height: 1.45; overflow-x: auto;
   color: var(--jp-content-font-color1, #1f2328)}
 .orderkit-board .ok-head {font-weight: 600; margin: 0 0 2px}
 .orderkit-board h4 {margin: 10px 0 2px; font-size: 1em; font-weight: 600;
   color: var(--jp-content-font-color2, #57606a)}
 .orderkit-board table {border-collapse: collapse}
-.orderkit-board td, .orderkit-board th {padding: 2px 8px 2px 0; text-align: left;
+.orderkit-board td {padding: 2px 8px 2px 0; text-align: left;
   vertical-align: top}
-.orderkit-board th {font-weight: normal; color: var(--jp-content-font-color2, #57606a)}
-.orderkit-board td.mark {width: 1.2em; text-align: center; white-space: nowrap}
-.orderkit-board code {white-space: nowrap}
+.orderkit-board .mark {flex: 0 0 1.6em; text-align: center; white-space: nowrap}
+.orderkit-board code {overflow-wrap: anywhere}
+.orderkit-board .orderkit-score td:first-child {white-space: nowrap}
+.orderkit-board .ok-test {display: flex; flex-wrap: wrap; align-items: baseline; margin: 2px 0}
+.orderkit-board .ok-test > span:not(.mark) {flex: 1 1 0}
+.orderkit-board .ok-test .name {flex: 0 1 auto; min-width: 0; overflow-wrap: anywhere;
+  white-space: normal}
+.orderkit-board .ok-test > span.note {flex-grow: 1; padding-left: 1.6em}
 .orderkit-board .caught, .orderkit-board .ok-valid {color: var(--jp-success-color1, #1a7f37)}
 .orderkit-board .missed, .orderkit-board .ok-invalid {color: var(--jp-error-color1, #cf222e)}
 .orderkit-board .ok-warn {color: var(--jp-warn-color1, #9a6700)}
@@ -49,6 +55,8 @@ _STYLE = """<style>
 .orderkit-board .ok-error {border-left: 4px solid var(--jp-error-color1, #cf222e);
   padding: 4px 10px}
 </style>"""
+
+_NOTE_BESIDE = 30  # characters a verdict beside a name needs at least, else it goes under
 
 # A short name for each way a written test can be not valid; the verdict says why.
 _NOT_VALID = {
@@ -132,43 +140,62 @@ def _head_html(result: CheckResult) -> str:
 
 def _tests_html(result: CheckResult) -> str:
     stopped = result.stopped_on_bugs()
-    rows = [_test_row(verdict, stopped.get(verdict.name, 0)) for verdict in result.verdicts]
+    width = max((len(v.name) for v in result.verdicts), default=0)
+    rows = [_test_row(v, stopped.get(v.name, 0), width) for v in result.verdicts]
     rows += [
-        _row("⚠", "ok-invalid", what, f"could not collect {_e(what)}: {_e(why)}", named=False)
+        _line("⚠", "ok-invalid", f"could not collect <code>{_e(what)}</code>:", _e(why))
         for what, why in result.uncollected
     ]
     if not rows:
-        rows.append(f'<tr><td class="mark ok-muted">·</td><td>{_e(NO_TESTS)}</td></tr>')
-    return f'<h4>Your tests</h4><table class="orderkit-tests">{"".join(rows)}</table>'
+        rows.append(_line("·", "ok-muted", _e(NO_TESTS)))
+    return f'<h4>Your tests</h4><div class="orderkit-tests">{"".join(rows)}</div>'
 
 
-def _test_row(verdict: TestVerdict, stopped_on_bugs: int) -> str:
+def _test_row(verdict: TestVerdict, stopped_on_bugs: int, width: int) -> str:
+    """Mark, name, then the verdict: a coloured tag and, in plain colour, why."""
+    row = _row(width)
     if verdict.status == "not-written":
-        return _row("○", "ok-not-written", verdict.name, "not written yet")
+        return row("○", "ok-not-written", verdict.name, "not written yet")
     if not verdict.valid:
         tag = _NOT_VALID.get(verdict.status, "not valid")
-        return _row("✘", "ok-invalid", verdict.name, f"<b>{tag}</b>: {_e(verdict.message)}")
-    notes = ["valid"]
-    if not verdict.asserts:
-        notes.append(f"but it asserts nothing: {ASSERTS_NOTHING}")
+        return row("✘", "ok-invalid", verdict.name, f"<b>{tag}</b>:", _e(verdict.message))
+    notes = []
     if stopped_on_bugs:
         notes.append(_e(stopped_on(stopped_on_bugs)))
-    css = "ok-valid" if verdict.asserts else "ok-warn"
-    return _row("✔" if verdict.asserts else "?", css, verdict.name, ", ".join(notes))
+    if not verdict.asserts:
+        why = ", ".join([ASSERTS_NOTHING, *notes])
+        return row("?", "ok-warn", verdict.name, "valid, but it asserts nothing:", why)
+    return row("✔", "ok-valid", verdict.name, "valid," if notes else "valid", ", ".join(notes))
 
 
-def _row(mark: str, css: str, name: str, note: str, *, named: bool = True) -> str:
-    who = f"<code>{_e(name)}</code> " if named else ""
-    cells = f'<td class="mark {css}">{mark}</td><td>{who}<span class="{css}">{note}</span></td>'
-    return f"<tr>{cells}</tr>"
+def _row(width: int) -> Callable[..., str]:
+    """Rows whose names take ``width`` characters: the verdicts line up beside them while
+    the board is wide enough, and go under the name when it is not."""
+
+    def row(mark: str, css: str, name: str, tag: str, why: str = "") -> str:
+        # A short verdict stays beside the name; a long one goes under it sooner.
+        note = min(len(tag) + len(why), _NOTE_BESIDE)
+        return (
+            f'<div class="ok-test"><span class="mark {css}">{mark}</span> '
+            f'<code class="name" style="flex-basis: {width}ch">{_e(name)}</code> '
+            f'<span class="note" style="flex-basis: {note}ch">'
+            f'<span class="{css}">{tag}</span> {why}</span></div>'
+        )
+
+    return row
+
+
+def _line(mark: str, css: str, tag: str, why: str = "") -> str:
+    """A row that is one sentence, not about one test."""
+    said = f'<span class="{css}">{tag}</span> {why}'
+    return f'<div class="ok-test"><span class="mark {css}">{mark}</span> <span>{said}</span></div>'
 
 
 def _bugs_html(result: CheckResult) -> str:
     if not result.chaffs:
         return ""
     rows = [_bug_row(chaff, result.show_titles) for chaff in result.chaffs]
-    head = "<tr><th></th><th>bug</th><th>level</th></tr>"
-    return f'<h4>Bugs to catch</h4><table class="orderkit-score">{head}{"".join(rows)}</table>'
+    return f'<h4>Bugs to catch</h4><table class="orderkit-score">{"".join(rows)}</table>'
 
 
 def _bug_row(chaff: ChaffResult, show_titles: bool) -> str:

@@ -114,6 +114,8 @@ class _Text(HTMLParser):
         self._in_style = self._in_style or tag == "style"
         if tag in ("div", "tr", "br", "h4"):
             self.parts.append("\n")
+        elif tag == "td":
+            self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         self._in_style = self._in_style and tag != "style"
@@ -130,7 +132,7 @@ def _html(board: Scoreboard) -> str:
 def _text(board: Scoreboard) -> str:
     parser = _Text()
     parser.feed(_html(board))
-    return re.sub(r"[ \t]*\n\s*", "\n", "".join(parser.parts)).strip()
+    return re.sub(r" *\n\s*", "\n", re.sub(r" +", " ", "".join(parser.parts))).strip()
 
 
 def _bar(board: Scoreboard) -> widgets.IntProgress:
