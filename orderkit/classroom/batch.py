@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,7 @@ class Grade:
     notes: str = ""
     isolation: str = ""
     exercise: str | None = None
+    digest: str = ""  # sha256 of the file graded: a changed file is graded again
 
     @property
     def graded(self) -> bool:
@@ -73,6 +75,10 @@ class Grade:
         return None if self.result is None else round(100 * self.result.score, 1)
 
     def row(self) -> list[Any]:
+        """The CSV row; text a spreadsheet would read as a formula gets a leading quote."""
+        return [_plain(value) for value in self._row()]
+
+    def _row(self) -> list[Any]:
         r = self.result
         return [
             self.student,
@@ -99,6 +105,7 @@ class Grade:
             "notes": self.notes,
             "isolation": self.isolation,
             "exercise": self.exercise,
+            "digest": self.digest,
         }
 
     @classmethod
@@ -112,7 +119,14 @@ class Grade:
             data.get("notes", ""),
             data.get("isolation", ""),
             data.get("exercise"),
+            data.get("digest", ""),
         )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 def expand(paths: Sequence[Path]) -> list[Path]:
@@ -166,8 +180,9 @@ class Book:
         return book
 
     def add(self, grade: Grade) -> None:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", grade.student)[:80] or "student"
-        target = self.out / "results" / f"{name}.json"
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", grade.student)[:60].strip("_") or "student"
+        tag = hashlib.sha256(grade.source.encode()).hexdigest()[:8]  # names may look alike
+        target = self.out / "results" / f"{name}-{tag}.json"
         partial = target.with_suffix(".json.part")
         partial.write_text(json.dumps(grade.to_data(), indent=1), encoding="utf-8")
         os.replace(partial, target)  # a crash leaves the old file or the new one, never half
@@ -231,17 +246,28 @@ def grade_all(
     test_timeout: float = TEST_TIMEOUT,
     force: bool = False,
     progress: Callable[[int], Any] | None = None,
+    planned: Callable[[int], Any] | None = None,
 ) -> tuple[list[Grade], int]:
-    """Grade what ``out`` has no row for yet; return (every grade, how many were new)."""
+    """Grade what ``out`` has no good row for; return (every grade, how many were new).
+
+    A submission is graded again when its row says it could not be graded, or when the
+    file changed since (its digest differs). ``planned`` hears how many will be graded.
+    """
     book = Book.open(out, force=force)
     names = students(paths)
-    todo = [(names[i], p) for i, p in enumerate(paths) if str(p.resolve()) not in book.done]
+    todo = []
+    for name, path in zip(names, paths, strict=True):
+        kept = book.done.get(str(path.resolve()))
+        if kept is None or not kept.graded or kept.digest != _digest(path):
+            todo.append((name, path))
+    if planned:
+        planned(len(todo))
     if todo:
         _warm_up(catalogue)
     isolation = sandbox.probe()
     hidden = _hidden(paths, out)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    running: dict[int, tuple[sandbox.Sandboxed, str, Path, float, Path]] = {}
+    running: dict[int, tuple[sandbox.Sandboxed, str, Path, float, Path, str]] = {}
     pending = list(todo)
     while pending or running:
         while pending and len(running) < jobs:
@@ -266,14 +292,16 @@ def grade_all(
             continue
         ready = set(wait([box.sentinel for box, *_ in running.values()], timeout=0.1))
         now = time.monotonic()
-        for sentinel, (box, student, path, deadline, scratch) in list(running.items()):
+        for sentinel, (box, student, path, deadline, scratch, digest) in list(running.items()):
             if sentinel not in ready and now < deadline:
                 continue
             del running[sentinel]
             late = sentinel not in ready
             if late:
                 box.kill()
-            book.add(_collect(student, path, box, late, timeout, exercise_id))
+            book.add(
+                replace(_collect(student, path, box, late, timeout, exercise_id), digest=digest)
+            )
             shutil.rmtree(scratch, ignore_errors=True)
             if progress:
                 progress(1)
@@ -301,6 +329,7 @@ def _start(
     source = str(path.resolve())
     try:
         data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
     except FileNotFoundError:
         return Grade(student, str(path), source, notes="no such file", exercise=exercise_id)
     except OSError as error:
@@ -319,7 +348,7 @@ def _start(
         memory_mib=memory_mib,
         isolation=isolation,
     )
-    running[box.sentinel] = (box, student, path, time.monotonic() + timeout, scratch)
+    running[box.sentinel] = (box, student, path, time.monotonic() + timeout, scratch, digest)
     return None
 
 
@@ -363,12 +392,49 @@ def _collect(
     return Grade(**base, result=result, notes=data["notes"], exercise=result.exercise)
 
 
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def _hidden(paths: Sequence[Path], out: Path) -> list[Path]:
-    """Folders a submission must not read: the class's submissions and the grades."""
-    keep = [Path(sys.prefix).resolve(), Path(__file__).resolve().parents[2], Path.cwd().resolve()]
-    folders = {p.resolve().parent for p in paths} | {out.resolve()}
-    chosen = [f for f in folders if f.is_dir() and not any(k == f or f in k.parents for k in keep)]
-    return sorted(f for f in chosen if not any(o in f.parents for o in chosen))  # outermost
+    """Folders a submission must not read: wherever the class's work and solutions may be.
+
+    The submissions' folders, the grades, the folder the grader runs from, the home
+    folder and the kit's checkout (its instructor notebooks hold the solutions) are
+    hidden, except the parts the grading process itself needs: Python, the virtual
+    environment, the kit's package and the temporary folder.
+    """
+    needed = {
+        Path(p).resolve()
+        for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir())
+    }
+    needed |= {Path(__file__).resolve().parents[1]}  # the orderkit package
+    needed |= {
+        Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p
+    }
+    protect = {p.resolve().parent for p in paths} | {out.resolve(), Path.cwd().resolve()}
+    protect |= {Path.home().resolve(), Path(__file__).resolve().parents[2]}
+    hidden: set[Path] = set()
+
+    def cover(folder: Path, depth: int) -> None:
+        inside = [n for n in needed if n == folder or folder in n.parents]
+        if not inside:
+            hidden.add(folder)
+        elif folder not in needed and depth < 4:
+            try:
+                children = [c for c in folder.iterdir() if c.is_dir() and not c.is_symlink()]
+            except OSError:
+                return
+            for child in children:
+                cover(child, depth + 1)
+
+    for folder in protect:
+        if folder.is_dir() and folder != Path(folder.anchor):
+            cover(folder, 0)
+    return sorted(f for f in hidden if not any(o in f.parents for o in hidden))  # outermost
 
 
 def summary(grades: Sequence[Grade], new: int, took: float) -> Iterator[str]:

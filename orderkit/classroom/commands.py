@@ -27,7 +27,14 @@ def grade(args: argparse.Namespace) -> int:
         catalogues.exercise(args.exercise)
     paths = batch.expand(args.submissions)
     started = time.perf_counter()
-    bar = _progress(len(paths), enabled=not args.quiet)
+    bars: list[_NoBar] = []
+
+    def planned(count: int) -> None:
+        bars.append(_progress(count, enabled=not args.quiet))
+
+    def progress(done: int) -> None:
+        bars[0].update(done)
+
     grades, new = batch.grade_all(
         paths,
         args.out,
@@ -38,9 +45,11 @@ def grade(args: argparse.Namespace) -> int:
         memory_mib=args.memory,
         test_timeout=args.test_timeout,
         force=args.force,
-        progress=bar.update,
+        progress=progress,
+        planned=planned,
     )
-    bar.close()
+    for bar in bars:
+        bar.close()
     report = write_report(grades, args.out)
     for line in batch.summary(grades, new, time.perf_counter() - started):
         print(line)

@@ -30,6 +30,15 @@ def test_exactly_what_is_left():
 """
 WEAK_TESTS = "def test_stock():\n    assert InventoryService().check_stock(1) == 10"
 
+ROOT = Path(__file__).resolve().parents[2]
+COPY_THE_SOLUTION = f"""
+import json
+solution = json.load(open({str(ROOT / "classroom" / "source" / "10-exercise-unit-tests.ipynb")!r}))
+for cell in solution["cells"]:
+    if cell["cell_type"] == "code" and "check(" not in "".join(cell["source"]):
+        exec("".join(cell["source"]).replace("%xmode Minimal", ""))
+"""
+
 SUBMISSIONS: dict[str, list[str] | str] = {
     "good": [SETUP, GOOD_TESTS, "from orderkit.classroom import check\ncheck('unit-tests')"],
     "weak": [SETUP, WEAK_TESTS],
@@ -58,6 +67,7 @@ SUBMISSIONS: dict[str, list[str] | str] = {
         "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)",
         GOOD_TESTS,
     ],
+    "copycat": [SETUP, COPY_THE_SOLUTION],
     "broken": "{ this is not json",
     "essay": "not a notebook at all",
 }
@@ -145,6 +155,7 @@ def test_good_tests_score_above_weak_ones(
         ("hangs", "1 test(s) not valid"),
         ("kills-group", "ended its grading process (killed by signal SIGKILL)"),
         ("net", "Network is unreachable"),
+        ("copycat", "FileNotFoundError"),
         ("broken", "not a readable notebook"),
         ("essay", "not a notebook: expected a .ipynb file"),
     ],
