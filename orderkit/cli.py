@@ -101,10 +101,16 @@ def parser() -> argparse.ArgumentParser:
     )
     bugs.add_argument("action", choices=["check"])
     bugs.add_argument(
-        "--solution", action="append", default=[], type=Path, metavar="NOTEBOOK",
+        "--solution",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="NOTEBOOK",
         help="an instructor notebook whose tests are the reference solution (repeat)",
     )
-    bugs.add_argument("--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP)
+    bugs.add_argument(
+        "--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP
+    )
     bugs.set_defaults(run=_bugs)
     return main
 

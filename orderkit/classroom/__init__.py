@@ -4,7 +4,15 @@ Importing this in a notebook starts keeping track of which tests each cell defin
 that ``check()`` grades the tests the notebook has now, as a fresh run of it would.
 """
 
-from orderkit.classroom.catalogue import EXERCISES, LEVELS, Catalogue, Exercise, Implementation, Level, load
+from orderkit.classroom.catalogue import (
+    EXERCISES,
+    LEVELS,
+    Catalogue,
+    Exercise,
+    Implementation,
+    Level,
+    load,
+)
 from orderkit.classroom.feedback import _shell, check, track_cells
 from orderkit.classroom.results import ChaffResult, CheckResult, TestVerdict
 

@@ -46,7 +46,9 @@ class CellTests:
         """Forget every cell (a new notebook runs in the same shell)."""
         self._cells.clear()
 
-    def before_cell(self, namespace: Mapping[str, Any], cell_id: Any, deleted: Iterable[Any] = ()) -> None:
+    def before_cell(
+        self, namespace: Mapping[str, Any], cell_id: Any, deleted: Iterable[Any] = ()
+    ) -> None:
         """Call before a cell runs; ``deleted`` are ids of cells removed from the notebook."""
         for gone in deleted:
             self._cells.pop(gone, None)
