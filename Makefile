@@ -23,10 +23,11 @@ JOBS ?= auto
 export PYTHONHASHSEED := 0
 # The pytest processes that drive the kernels need neither hypothesis's plugin (~0.5 s to
 # import; the kernels run hypothesis themselves) nor jsonschema's IRI parser (~0.8 s; see
-# tools/lazy_iri.py): start-up drops from ~1.9 s to ~0.5 s per process. `python -m pytest`
-# puts the repository on sys.path, so `-p tools.lazy_iri` loads before nbval.
+# tools/lazy_iri.py): start-up drops from ~1.9 s to ~0.5 s per process. tools/kernel_pool.py
+# starts each notebook's own fresh kernel while the one before still runs. `python -m pytest`
+# puts the repository on sys.path, so `-p tools.*` loads before nbval.
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
-	--nbval-cell-timeout=120 -p tools.lazy_iri -p no:hypothesispytest
+	--nbval-cell-timeout=120 -p tools.lazy_iri -p no:hypothesispytest -p tools.kernel_pool
 
 .PHONY: help lab test chromium lint typecheck unit notebooks outputs release stability mutation \
 	bench clean

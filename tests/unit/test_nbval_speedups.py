@@ -1,0 +1,107 @@
+"""The two pytest plugins `make notebooks` loads to validate faster, validating no less.
+
+``tools.lazy_iri`` puts off jsonschema's IRI parser; ``tools.kernel_pool`` starts each
+notebook's fresh kernel one notebook ahead. Both run here in separate processes, as
+`make notebooks` loads them (``-p``, the repository on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+LAZY_IRI = """
+import sys
+import tools.lazy_iri
+import jsonschema
+
+checker = jsonschema.FormatChecker()
+print("lark" in sys.modules)  # the grammar library: not imported yet
+print(checker.conforms("https://example.org/caf\\u00e9", "iri"), checker.conforms("no iri", "iri"))
+print("lark" in sys.modules)
+"""
+
+
+def test_lazy_iri_builds_the_parser_only_when_an_iri_is_checked() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_IRI], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+
+    assert done.stdout.split() == ["False", "True", "False", "True"]
+
+
+def _notebook(folder: Path, name: str) -> Path:
+    """A one-cell notebook that records its kernel's process id and folder."""
+    source = (
+        "# NBVAL_IGNORE_OUTPUT\n"
+        "import os, pathlib\n"
+        "with open(os.environ['KERNELS_LOG'], 'a') as log:\n"
+        f"    print({name!r}, os.getpid(), pathlib.Path.cwd(), file=log)"
+    )
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.ipynb"
+    path.write_text(json.dumps(notebook))
+    return path
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Live processes (zombies left out) whose environment holds ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):  # not a process, gone, or not ours to read
+            continue
+        if marker.encode() in environ and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.slow
+def test_kernel_pool_gives_every_notebook_a_fresh_kernel_in_its_folder(tmp_path: Path) -> None:
+    notebooks = [
+        _notebook(tmp_path / "lessons", "first"),
+        _notebook(tmp_path / "lessons", "second"),
+        _notebook(tmp_path / "exercises", "third"),
+    ]
+    log = tmp_path / "kernels.log"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    command += ["--nbval", "--nbval-current-env", "-p", "tools.kernel_pool", "-c", os.devnull]
+
+    done = subprocess.run(
+        [*command, "--rootdir", str(tmp_path), *map(str, notebooks)],
+        cwd=ROOT,
+        env={**os.environ, "KERNELS_LOG": str(log)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:]
+    runs = [line.split(" ", 2) for line in log.read_text().splitlines()]
+    assert [name for name, _, _ in runs] == ["first", "second", "third"]
+    assert len({pid for _, pid, _ in runs}) == 3, "each notebook gets its own kernel"
+    assert [Path(folder) for _, _, folder in runs] == [path.parent for path in notebooks]
+    assert _processes_with(f"KERNELS_LOG={log}") == [], "no kernel, spare or not, outlives it"
