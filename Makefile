@@ -138,5 +138,5 @@ lite: $(LITE_VENV)/.installed
 	$(LITE_VENV)/bin/python tools/lite/build.py
 lite-serve:
 	$(PYTHON) tools/lite/serve.py --port $(LITE_PORT)
-lite-test: lite $(STAMP)
+lite-test: lite chromium $(STAMP)
 	ORDERKIT_LITE_SITE=dist/lite $(BIN)/python -m pytest tests/lite -p no:cacheprovider

@@ -1,0 +1,227 @@
+"""The course in the browser: every lesson in the JupyterLite site, top to bottom.
+
+Each lesson runs in a fresh browser profile, so in a fresh Pyodide kernel, cell by cell;
+each cell's outcome is compared with the output committed in the site's copy of the
+notebook (see ``outcomes.py``). The exercises (student versions, no committed outputs)
+must run without an error in an untagged cell. The site size and the time to a ready
+kernel are printed (``-s`` shows them) and written to ``test-results/lite/timings.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.conftest import ROOT
+from tests.lite.lite_page import open_notebook, run_all
+from tests.lite.outcomes import PYODIDE_RULES, compare, has_error, sanitize_rules
+
+pytestmark = pytest.mark.browser
+
+LESSONS = sorted(path.name for path in (ROOT / "notebooks").glob("0*.ipynb"))
+EXERCISES = sorted(path.name for path in (ROOT / "notebooks").glob("1*.ipynb"))
+RESULTS = ROOT / "test-results" / "lite"
+FIXTURES = ROOT / "tests" / "data" / "lite"
+TIMINGS: dict[str, dict[str, float]] = {}
+# What a student writes into exercise 10's first cell of tests (the instructor's solution).
+ANSWER_10 = '''def test_check_stock_returns_the_opening_stock():
+    """Item 1 starts with 10 units and item 2 with 5."""
+    inventory = InventoryService({1: 10, 2: 5})
+
+    assert inventory.check_stock(1) == 10
+    assert inventory.check_stock(2) == 5
+
+
+def test_check_stock_of_an_item_never_stocked_is_zero():
+    """An item the inventory never held, such as 99, has stock 0 (exactly 0)."""
+    inventory = InventoryService({1: 10, 2: 5})
+
+    assert inventory.check_stock(99) == 0
+'''
+
+
+def _site_notebook(site: Path, name: str) -> dict[str, Any]:
+    return dict(json.loads((site / "files" / "notebooks" / name).read_text()))
+
+
+def _record(name: str, **figures: float) -> None:
+    TIMINGS.setdefault(name, {}).update({key: round(value, 1) for key, value in figures.items()})
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "timings.json").write_text(json.dumps(TIMINGS, indent=1, sort_keys=True))
+
+
+def test_the_site_is_small_enough_to_publish(site: Path) -> None:
+    sizes: dict[str, int] = {}
+    for path in site.rglob("*"):
+        if path.is_file():
+            top = path.relative_to(site).parts[0]
+            sizes[top] = sizes.get(top, 0) + path.stat().st_size
+    total = sum(sizes.values()) / 1e6
+    print(
+        f"\nsite {total:.1f} MB: "
+        + ", ".join(
+            f"{top} {size / 1e6:.1f}"
+            for top, size in sorted(sizes.items(), key=lambda i: -i[1])[:4]
+        )
+    )
+    _record("site", megabytes=total)
+
+    assert total < 100, "GitHub Pages warns above 1 GB; a course site should stay far below"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_runs_as_committed(page: Page, base_url: str, site: Path, lesson: str) -> None:
+    stored = _site_notebook(site, lesson)
+
+    run = run_all(page, base_url, f"notebooks/{lesson}")
+
+    print(f"\n{lesson}: kernel ready in {run.kernel_ready:.1f} s, cells in {run.run_all:.1f} s")
+    _record(lesson, kernel_ready=run.kernel_ready, cells=run.run_all)
+    problems = compare(stored["cells"], run.cells, sanitize_rules() + PYODIDE_RULES)
+    assert not problems, f"{lesson} in the browser:\n" + "\n\n".join(problems)
+
+
+def _errors(cells: list[dict[str, Any]]) -> dict[int, str]:
+    """Code cell number -> the error it raised, for cells not tagged raises-exception."""
+    code = [cell for cell in cells if cell["type"] == "code"]
+    found = {}
+    for number, cell in enumerate(code, 1):
+        if cell["executionCount"] is None:
+            found[number] = "did not run"
+        for output in cell["outputs"]:
+            if output["output_type"] == "error" and "raises-exception" not in cell["tags"]:
+                found[number] = f"{output['ename']}: {output['evalue']}"
+    return found
+
+
+def _is_check(cell: dict[str, Any]) -> bool:
+    return "check(" in cell["source"] and not cell["source"].lstrip().startswith("%")
+
+
+@pytest.fixture(scope="module", params=EXERCISES)
+def exercise_run(request: pytest.FixtureRequest, browser: Any, base_url: str) -> Any:
+    """An exercise (student version), run top to bottom once per module."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        run = run_all(page, base_url, f"notebooks/{request.param}")
+    finally:
+        context.close()
+    _record(request.param, kernel_ready=run.kernel_ready, cells=run.run_all)
+    return request.param, run
+
+
+def test_exercise_runs_without_unexpected_errors(exercise_run: Any) -> None:
+    """Every cell but the check() scoreboards (see the next test) runs without an error."""
+    name, run = exercise_run
+    code = [cell for cell in run.cells if cell["type"] == "code"]
+    checks = {number for number, cell in enumerate(code, 1) if _is_check(cell)}
+
+    errors = {number: error for number, error in _errors(run.cells).items()}
+
+    assert checks, f"{name} has no check() cell"
+    assert {n: e for n, e in errors.items() if n not in checks or e == "did not run"} == {}
+
+
+# check() needs the grader the lead is rewriting without fork and signals (Pyodide has
+# neither). When it works in the browser this test passes, strict xfail turns that into a
+# failure, and the marker must go: that is the signal to turn it on.
+@pytest.mark.xfail(strict=True, reason="check() needs the fork- and signal-free grader")
+def test_check_draws_a_scoreboard_in_the_browser(exercise_run: Any) -> None:
+    name, run = exercise_run
+    code = [cell for cell in run.cells if cell["type"] == "code"]
+    checks = [cell for cell in code if _is_check(cell)]
+
+    for cell in checks:
+        assert not has_error(cell["outputs"]), f"{name}: {cell['outputs']}"
+        shown = json.dumps(cell["outputs"])
+        assert "tests pass on correct code" in shown, f"{name}: no scoreboard in {shown[:300]}"
+
+
+_SAVE_AND_READ = """async (path) => {
+    const app = window.jupyterapp;
+    await app.commands.execute('docmanager:save');
+    const model = await app.serviceManager.contents.get(path, {content: true});
+    return model.content;
+}"""
+
+
+def test_a_student_saves_and_downloads_their_notebook(page: Page, base_url: str) -> None:
+    """Edit exercise 10 in the browser, save it, download it as File > Download does."""
+    path = "notebooks/10-exercise-unit-tests.ipynb"
+    open_notebook(page, base_url, path)
+    answer = ANSWER_10
+    page.evaluate(
+        """(answer) => {
+            const notebook = window.jupyterapp.shell.currentWidget.content;
+            const index = notebook.widgets.findIndex((cell) => cell.model.type === 'code'
+                && cell.model.sharedModel.getSource().includes('NotImplementedError'));
+            notebook.widgets[index].model.sharedModel.setSource(answer);
+        }""",
+        answer,
+    )
+
+    saved = page.evaluate(_SAVE_AND_READ, path)
+    with page.expect_download() as download_info:
+        page.evaluate("() => window.jupyterapp.commands.execute('docmanager:download')")
+    download = download_info.value
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    downloaded = RESULTS / download.suggested_filename
+    download.save_as(downloaded)
+
+    notebook = json.loads(downloaded.read_text())
+    sources = ["".join(cell["source"]) for cell in notebook["cells"]]
+    assert download.suggested_filename == "10-exercise-unit-tests.ipynb"
+    assert answer in sources, "the download does not hold the student's edit"
+    assert ["".join(cell["source"]) for cell in saved["cells"]] == sources
+    assert notebook["metadata"]["orderkit"]["exercise"] == "unit-tests"
+    fixture = FIXTURES / "10-exercise-unit-tests.from-browser.ipynb"
+    if os.environ.get("ORDERKIT_LITE_REFRESH_FIXTURES"):
+        FIXTURES.mkdir(parents=True, exist_ok=True)
+        fixture.write_text(downloaded.read_text())
+    committed = json.loads(fixture.read_text())
+    assert ["".join(cell["source"]) for cell in committed["cells"]] == sources, (
+        f"{fixture} no longer matches what the site downloads; refresh it with "
+        "ORDERKIT_LITE_REFRESH_FIXTURES=1 make lite-test"
+    )
+
+
+_RUN_CODE = """async (code) => {
+    const app = window.jupyterapp;
+    const notebook = app.shell.currentWidget.content;
+    notebook.activeCellIndex = notebook.widgets.length - 1;
+    await app.commands.execute('notebook:insert-cell-below');
+    const cell = notebook.activeCell;
+    cell.model.sharedModel.setSource(code);
+    await app.commands.execute('notebook:run-cell');
+    return cell.model.outputs.toJSON();
+}"""
+
+
+def test_the_kit_imports_and_an_ipytest_cell_runs(page: Page, base_url: str) -> None:
+    path = "notebooks/00-how-to-use-this-kit.ipynb"
+    open_notebook(page, base_url, path)
+    setup = "from orderkit.notebook import setup_ipytest\n\nsetup_ipytest()"
+    code = (
+        "%%ipytest\n"
+        "import sys\n\n"
+        "from orderkit import InventoryService\n\n\n"
+        "def test_in_the_browser():\n"
+        "    assert sys.platform == 'emscripten'\n"
+        "    assert InventoryService().check_stock(1) == 10\n"
+    )
+
+    assert page.evaluate(_RUN_CODE, setup) == []
+    started = time.monotonic()
+    outputs = page.evaluate(_RUN_CODE, code)
+
+    text = "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
+    assert not has_error(outputs), outputs
+    assert "1 passed" in text
+    _record("ipytest cell", seconds=time.monotonic() - started)

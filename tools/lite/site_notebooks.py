@@ -1,0 +1,129 @@
+"""What the JupyterLite site serves: the course's notebooks, changed only where they must be.
+
+Python in the browser (Pyodide) cannot start processes. Lesson 08 has two cells that
+start one; the site's copy turns each into a *stored example*: a markdown cell that shows
+the code and what it printed on CPython, marked as such. The nbval run, whose report later
+cells pick apart, becomes a read-only cell that loads a report recorded on CPython
+(``lesson08-nbval-run.txt``, refreshed by ``record_lesson08.py``). The committed
+notebook is never changed; a cell that can no longer be found stops the build, so an
+edit of lesson 08 cannot silently bring a process back into the site.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+LESSON_08 = "08-testing-notebooks-in-ci.ipynb"
+RECORDED_RUN = "lesson08-nbval-run.txt"
+# The kit's own files that lesson 08 reads and prints (with orderkit.kitfiles).
+KIT_FILES = ("Makefile", ".github/workflows/ci.yml", "tests/nbval-sanitize.cfg")
+NO_PROCESSES = (
+    "**Stored example.** Python in the browser (Pyodide) cannot start a process, so this "
+    "cell does not run here. This is its code, and what it printed on CPython "
+    "(`make lab`, or any JupyterLab with the kit installed):"
+)
+NBVAL_RUN = (
+    "**Stored example.** Python in the browser (Pyodide) cannot start a process, so it "
+    "cannot run `pytest --nbval` as this code does on CPython:"
+)
+LOAD_RECORDED_RUN = (
+    "# Stored example (read-only): the report of the run above, recorded on CPython.\n"
+    "from types import SimpleNamespace\n"
+    "\n"
+    f'result = SimpleNamespace(stdout=Path("{RECORDED_RUN}").read_text())'
+)
+AFTER_NBVAL_RUN = (
+    "The next cell loads the report of that run, recorded on CPython, into `result`, so "
+    "the cells after it work on a real report."
+)
+
+
+class SiteNotebookError(RuntimeError):
+    """A notebook no longer has the cells the site's copy changes."""
+
+
+def _source(cell: dict[str, Any]) -> str:
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)
+
+
+def _fence(text: str, language: str = "") -> str:
+    return f"~~~~{language}\n{text.rstrip()}\n~~~~"
+
+
+def _stored_text(cell: dict[str, Any]) -> str:
+    """What a code cell printed, as committed."""
+    parts = []
+    for output in cell.get("outputs", []):
+        text = output.get("text") or output.get("data", {}).get("text/plain", "")
+        parts.append(text if isinstance(text, str) else "".join(text))
+    return "".join(parts)
+
+
+def _markdown(text: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def _stored_example(cell: dict[str, Any], note: str) -> dict[str, Any]:
+    output = _stored_text(cell)
+    return _markdown(
+        f"{note}\n\n{_fence(_source(cell), 'python')}\n\n"
+        f"Output (CPython):\n\n{_fence(output or '(nothing)')}"
+    )
+
+
+def _find(cells: list[dict[str, Any]], *needles: str) -> int:
+    found = [
+        index
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "code" and all(needle in _source(cell) for needle in needles)
+    ]
+    if len(found) != 1:
+        raise SiteNotebookError(
+            f"{LESSON_08}: expected one code cell with {needles}, found {len(found)}"
+        )
+    return found[0]
+
+
+def lesson_08_for_the_site(notebook: dict[str, Any]) -> dict[str, Any]:
+    """Lesson 08 without processes: stored examples in their place."""
+    site = copy.deepcopy(notebook)
+    cells: list[dict[str, Any]] = site["cells"]
+    hash_seeds = _find(cells, "subprocess.run", "PYTHONHASHSEED")
+    cells[hash_seeds] = _stored_example(cells[hash_seeds], NO_PROCESSES)
+    nbval_run = _find(cells, "subprocess.run", "nbval")
+    loader: dict[str, Any] = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"editable": False, "deletable": False, "tags": ["stored-example"]},
+        "outputs": [],
+        "source": LOAD_RECORDED_RUN,
+    }
+    shown = _markdown(f"{NBVAL_RUN}\n\n{_fence(_source(cells[nbval_run]), 'python')}")
+    cells[nbval_run : nbval_run + 1] = [shown, _markdown(AFTER_NBVAL_RUN), loader]
+    return site
+
+
+def stage_contents(root: Path, contents: Path) -> list[Path]:
+    """Copy what the site serves into ``contents``; return the notebooks staged."""
+    notebooks = contents / "notebooks"
+    notebooks.mkdir(parents=True)
+    staged = []
+    for source in sorted((root / "notebooks").glob("[01]*.ipynb")):
+        target = notebooks / source.name
+        if source.name == LESSON_08:
+            site = lesson_08_for_the_site(json.loads(source.read_text()))
+            target.write_text(json.dumps(site, indent=1, ensure_ascii=False) + "\n")
+            shutil.copyfile(HERE / RECORDED_RUN, notebooks / RECORDED_RUN)
+        else:
+            shutil.copyfile(source, target)
+        staged.append(target)
+    for name in KIT_FILES:  # lesson 08 reads them from one folder up
+        (contents / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / name, contents / name)
+    return staged
