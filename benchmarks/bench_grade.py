@@ -1,10 +1,11 @@
 """Batch grading speed: seconds per submission for 30 generated submissions.
 
-``orderkit grade`` runs each submission's tests on correct code *and* on every bug of the
-catalogue. In the same run, ``nbgrader autograde`` grades equivalent notebooks (the same
+``orderkit grade`` runs each submission in its own sandbox and its tests on every
+implementation of the catalogue (wheats, chaffs, misconceptions), each run in its own
+forked process. In the same run, ``nbgrader autograde`` grades equivalent notebooks (the same
 cells, plus one autograder cell that runs the same tests once, on correct code only) if
 nbgrader is available: in this environment, in ``--nbgrader-venv`` (created with pip on
-first use unless ``--no-nbgrader``). Target: orderkit >= 20x faster per submission.
+first use unless ``--no-nbgrader``). Target: orderkit >= 15x faster per submission.
 
 Run: ``python benchmarks/bench_grade.py [--jobs N] [--json] [--no-nbgrader]``.
 """
@@ -25,11 +26,12 @@ from typing import Any
 import nbformat
 from student_tests import TWENTY_TESTS
 
-from orderkit.classroom.grading import grade_all
+from orderkit.classroom import load
+from orderkit.classroom.batch import grade_all
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = 30
-TARGET_RATIO = 20.0
+TARGET_RATIO = 15.0
 HEADER, _, BODY = TWENTY_TESTS.partition("\n\ndef ")
 TESTS = ["def " + test for test in BODY.split("\n\ndef ")]
 
@@ -83,13 +85,13 @@ def _nbgrader_notebook(setup: str, tests: str) -> Any:
     return notebook
 
 
-def orderkit_seconds(paths: list[Path], jobs: int) -> float:
+def orderkit_seconds(paths: list[Path], jobs: int, out: Path) -> float:
     start = time.perf_counter()
-    grades = grade_all(paths, jobs=jobs, progress=False)
+    grades, _ = grade_all(paths, out, load(), exercise_id="unit-tests", jobs=jobs)
     elapsed = time.perf_counter() - start
-    failed = [g for g in grades if g.result is None or g.error]
+    failed = [g for g in grades if g.result is None or g.result.invalid]
     if failed:
-        raise SystemExit(f"orderkit could not grade: {failed[0].student}: {failed[0].error}")
+        raise SystemExit(f"orderkit could not grade: {failed[0].student}: {failed[0].notes}")
     return elapsed / len(paths)
 
 
@@ -167,7 +169,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="orderkit-bench-grade-"))
     try:
-        ours = orderkit_seconds(write_submissions(folder), args.jobs)
+        ours = orderkit_seconds(write_submissions(folder), args.jobs, folder / "grades")
         python = _nbgrader_python(args)
         theirs = None if python is None else nbgrader_seconds(python, folder)
     finally:
@@ -186,7 +188,7 @@ def main() -> None:
         print(json.dumps(figures))
         return
     print(f"{SUBMISSIONS} submissions, {args.jobs} worker(s)")
-    print(f"orderkit grade      {ours:.3f} s per submission (correct code + every bug)")
+    print(f"orderkit grade      {ours:.3f} s per submission (every implementation, sandboxed)")
     if theirs is None:
         print("nbgrader autograde  not measured: not installed and --no-nbgrader given")
         return

@@ -19,6 +19,7 @@ operating system's randomness, so counting runs tells a test nothing.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import secrets
@@ -160,20 +161,24 @@ class _Plugin:
             return {**empty, **done}
         results: dict[int, dict[int, TestOutcome]] = dict(empty)
         pending = list(plan)
-        active: dict[int, runs.Forked] = {}
-        while pending or active:
-            while pending and len(active) < self.jobs:
-                child = runs.Forked(items, pending.pop(0), self.timeout)
-                active[child.fd] = child
-            ready, _, _ = select.select(list(active), [], [], 0.05)
-            for fd in ready:
-                if active[fd].read():
-                    self._done(active.pop(fd), results)
-            for fd, child in list(active.items()):
-                if child.overdue():
-                    child.finish(kill=True)
-                    child.died = f"stopped after {child.budget:g} s"
-                    self._done(active.pop(fd), results)
+        gc.freeze()  # what exists now is shared with the runs, and their gc never touches it
+        try:
+            active: dict[int, runs.Forked] = {}
+            while pending or active:
+                while pending and len(active) < self.jobs:
+                    child = runs.Forked(items, pending.pop(0), self.timeout)
+                    active[child.fd] = child
+                ready, _, _ = select.select(list(active), [], [], 0.05)
+                for fd in ready:
+                    if active[fd].read():
+                        self._done(active.pop(fd), results)
+                for fd, child in list(active.items()):
+                    if child.overdue():
+                        child.finish(kill=True)
+                        child.died = f"stopped after {child.budget:g} s"
+                        self._done(active.pop(fd), results)
+        finally:
+            gc.unfreeze()  # this process (a kernel) lives on: its objects are collectable again
         return results
 
     def _done(self, child: runs.Forked, results: dict[int, dict[int, TestOutcome]]) -> None:

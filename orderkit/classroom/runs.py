@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dis
+import gc
 import io
 import os
 import pickle
@@ -176,6 +177,10 @@ def run_items(
     note whether each test ran any assertion (costs a profile hook).
     """
     chosen = [items[i] for i in tests]
+    if chosen:  # tmp_path and friends: under this run's own temporary folder
+        factory = getattr(chosen[0].config, "_tmp_path_factory", None)
+        if factory is not None:
+            factory._basetemp = None
     for position, (index, item) in enumerate(zip(tests, chosen, strict=True)):
         following = chosen[position + 1] if position + 1 < len(chosen) else None
         codes: set[types.CodeType] = set()
@@ -352,6 +357,7 @@ class Forked:
 def _child(items: Sequence[pytest.Item], run: Run, timeout: float, write: int) -> None:
     """Body of a forked run: isolate, load the implementation, run, report, leave."""
     try:
+        gc.disable()  # a short-lived process: collecting would only copy shared pages
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):

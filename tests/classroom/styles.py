@@ -231,6 +231,13 @@ def test_negative_level_is_refused():
     from orderkit.errors import InvalidQuantity
     with pytest.raises(InvalidQuantity):
         fresh().set_stock(1, -1)
+
+def test_a_database_keeps_its_stock(tmp_path):
+    from orderkit import InventoryService, SqliteStore
+    with SqliteStore(tmp_path / "shop.db") as store:
+        InventoryService(store=store).decrement_stock(1, 3)
+    with SqliteStore(tmp_path / "shop.db") as store:
+        assert InventoryService(store=store).check_stock(1) == 7
 """,
 ]
 
