@@ -147,6 +147,22 @@ def _asserts(code: types.CodeType) -> bool:
     return found
 
 
+def _asserts_itself(item: pytest.Item) -> bool:
+    """The test's own code asserts, calls an assert method or ``pytest.raises``: no need
+    to watch it run (watching costs a profile hook)."""
+    function = getattr(item, "obj", None)
+    function = getattr(getattr(function, "hypothesis", None), "inner_test", function)
+    code = getattr(getattr(function, "__func__", function), "__code__", None)
+    pending = [code] if isinstance(code, types.CodeType) else []
+    while pending:
+        current = pending.pop()
+        names = current.co_names
+        if _asserts(current) or any(n.startswith("assert") or n in _ASSERT_APIS for n in names):
+            return True
+        pending += [c for c in current.co_consts if isinstance(c, types.CodeType)]
+    return False
+
+
 @contextlib.contextmanager
 def _watching(codes: set[types.CodeType]) -> Iterator[None]:
     def profile(frame: types.FrameType, event: str, arg: Any) -> None:
@@ -184,12 +200,14 @@ def run_items(
     for position, (index, item) in enumerate(zip(tests, chosen, strict=True)):
         following = chosen[position + 1] if position + 1 < len(chosen) else None
         codes: set[types.CodeType] = set()
-        watching = _watching(codes) if watch else contextlib.nullcontext()
+        itself = watch and _asserts_itself(item)
+        watching = _watching(codes) if watch and not itself else contextlib.nullcontext()
         with deadline(timeout), watching:
             reports = runtestprotocol(item, log=False, nextitem=following)
         result = _outcome(reports)
         if watch:
-            result = TestOutcome(result.outcome, result.message, any(map(_asserts, codes)))
+            asserted = itself or any(map(_asserts, codes))
+            result = TestOutcome(result.outcome, result.message, asserted)
         emit(index, result)
         if stop and result.outcome in ("failed", "timeout"):
             if following is not None:
