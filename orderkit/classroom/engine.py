@@ -23,7 +23,6 @@ import gc
 import io
 import os
 import secrets
-import select
 import threading
 import types
 from collections.abc import Iterator, Sequence
@@ -70,6 +69,7 @@ class _Plugin:
         self.jobs = jobs
         self.fork = fork
         self.raw = Raw()
+        self.looped = False
         self.namespaces: list[dict[str, Any]] = []
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -86,6 +86,7 @@ class _Plugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        self.looped = True
         items = list(session.items)
         self.raw.tests = [_name(item) for item in items]
         self.namespaces = _namespaces(items)
@@ -159,6 +160,8 @@ class _Plugin:
                 run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan
             }
             return {**empty, **done}
+        import select  # only where runs fork (not in the browser)
+
         results: dict[int, dict[int, TestOutcome]] = dict(empty)
         pending = list(plan)
         gc.freeze()  # what exists now is shared with the runs, and their gc never touches it
@@ -243,8 +246,8 @@ def grade(
     ]
     for quiet in QUIET_PLUGINS:
         args += ["-p", f"no:{quiet}"]
-    with _quiet(), _main_thread_only():
-        ipytest.run(
+    with _quiet() as output, _main_thread_only():
+        code = ipytest.run(
             *args,
             module=module,
             plugins=[plugin],
@@ -254,14 +257,19 @@ def grade(
         )
     if plugin.raw.error:
         raise GradingError(plugin.raw.error)
+    if not plugin.looped and int(code) not in (0, 5):  # pytest itself stopped: never "0 tests"
+        last = (output.getvalue().strip().splitlines() or [""])[-1]
+        raise GradingError(
+            f"pytest stopped before running the tests (exit {int(code)}): {last}"[:300]
+        )
     return plugin.raw
 
 
 @contextlib.contextmanager
-def _quiet() -> Iterator[None]:
+def _quiet() -> Iterator[io.StringIO]:
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
-        yield
+        yield output
 
 
 @contextlib.contextmanager

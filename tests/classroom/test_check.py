@@ -291,3 +291,17 @@ file = "stores/memory.py"
 find = "            return dict(self._stock)"
 replace = "            return {k: v for k, v in self._stock.items() if v}"
 """
+
+
+def test_when_pytest_cannot_start_the_scoreboard_says_the_grader_failed(
+    student_module: Build, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from orderkit.classroom import engine
+
+    monkeypatch.setattr(engine, "PYTEST_INI", tmp_path / "missing.ini")
+
+    result = check("unit-tests", module=student_module(TUTORIAL_TESTS))
+
+    assert result.error.startswith("pytest stopped before running the tests")
+    assert str(result).startswith("The grader itself failed (not your tests)")
+    assert result.tests == ()
