@@ -20,8 +20,8 @@ import copy
 import dis
 import gc
 import io
+import json
 import os
-import pickle
 import random
 import shutil
 import signal
@@ -40,6 +40,8 @@ from _pytest.runner import runtestprotocol
 from orderkit.classroom import kitpatch
 
 Outcome = Literal["passed", "failed", "timeout", "not-written", "skipped"]
+_OUTCOMES = ("passed", "failed", "timeout", "not-written", "skipped")
+_DONE = -1  # the last line of a run that got to its end
 CAN_FORK = hasattr(os, "fork") and sys.platform != "emscripten"
 CAN_ALARM = hasattr(signal, "setitimer") and sys.platform != "emscripten"
 _KIT = str(Path(kitpatch.__file__).resolve().parents[1])
@@ -328,6 +330,8 @@ class Forked:
         os.close(write)
         self.fd = read
         self._buffer = b""
+        self.complete = False
+        self.garbled = False
         self.started = time.monotonic()
         self.budget = timeout * (len(run.tests) + 1) + 5.0
 
@@ -339,16 +343,23 @@ class Forked:
         chunk = os.read(self.fd, 1 << 16)
         if chunk:
             self._buffer += chunk
-            while len(self._buffer) >= 4:
-                size = int.from_bytes(self._buffer[:4], "big")
-                if len(self._buffer) < 4 + size:
-                    break
-                index, outcome = pickle.loads(self._buffer[4 : 4 + size])
-                self.outcomes[index] = outcome
-                self._buffer = self._buffer[4 + size :]
+            *lines, self._buffer = self._buffer.split(b"\n")
+            for line in lines:  # plain JSON: the bytes come from a process running tests
+                self._take(line)
             return False
         self.finish()
         return True
+
+    def _take(self, line: bytes) -> None:
+        try:
+            index, outcome, message, asserted = json.loads(line)
+        except (ValueError, TypeError):
+            self.garbled = True
+            return
+        if index == _DONE:
+            self.complete = True
+        elif index in self.run.tests and outcome in _OUTCOMES:
+            self.outcomes[index] = TestOutcome(outcome, str(message), asserted)
 
     def overdue(self) -> bool:
         return time.monotonic() - self.started > self.budget
@@ -363,7 +374,7 @@ class Forked:
         _, status = os.waitpid(self.pid, 0)
         os.close(self.fd)
         code = os.waitstatus_to_exitcode(status)
-        if code != 0 and not kill:
+        if (code != 0 or not self.complete) and not kill:
             how = (
                 f"killed by signal {signal.Signals(-code).name}"
                 if code < 0
@@ -385,8 +396,8 @@ def _child(items: Sequence[pytest.Item], run: Run, timeout: float, write: int) -
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
         def emit(index: int, outcome: TestOutcome) -> None:
-            data = pickle.dumps((index, outcome))
-            os.write(write, len(data).to_bytes(4, "big") + data)
+            data = json.dumps([index, outcome.outcome, outcome.message, outcome.asserted])
+            os.write(write, data.encode() + b"\n")
             sys.stdout.seek(0)
             sys.stdout.truncate()
 
@@ -395,6 +406,7 @@ def _child(items: Sequence[pytest.Item], run: Run, timeout: float, write: int) -
             tests, stop, watch = run.tests, run.stop_at_first_failure, run.watch_asserts
             del run  # the frames that run the tests hold nothing that names the implementation
             run_items(items, tests, timeout, emit, stop=stop, watch=watch)
+            os.write(write, json.dumps([_DONE, "", "", None]).encode() + b"\n")
     except BaseException:
         os._exit(3)
     os._exit(0)

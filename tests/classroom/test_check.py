@@ -305,3 +305,23 @@ def test_when_pytest_cannot_start_the_scoreboard_says_the_grader_failed(
     assert result.error.startswith("pytest stopped before running the tests")
     assert str(result).startswith("The grader itself failed (not your tests)")
     assert result.tests == ()
+
+
+def test_a_test_that_ends_its_run_on_a_bug_has_caught_it(student_module: Build) -> None:
+    module = student_module(
+        """
+        import os
+
+        def test_a_refused_order_leaves_the_stock_or_the_run_ends():
+            inventory = InventoryService({2: 5})
+            with pytest.raises(InsufficientStock):
+                OrderService(inventory).create_order(2, 6)
+            if inventory.check_stock(2) != 5:
+                os._exit(0)  # quietly, as if all was well
+        """
+    )
+
+    result = check("unit-tests", module=module)
+
+    assert result.valid == ("test_a_refused_order_leaves_the_stock_or_the_run_ends",)
+    assert "takes-stock-when-short" in _caught(result)
