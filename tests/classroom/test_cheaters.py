@@ -115,7 +115,7 @@ def test_tests_of_names_identities_sources_and_run_order_catch_nothing_when_grad
     graded: dict[str, dict[str, Any]],
 ) -> None:
     assert graded["cheats"]["caught"] == []
-    assert len(graded["cheats"]["tests"]) == 10
+    assert len(graded["cheats"]["tests"]) == 9
 
 
 @pytest.mark.parametrize("no_fork", [False, True], ids=["forked", "in-process"])
@@ -126,7 +126,7 @@ def test_they_catch_nothing_in_check_either(tmp_path: Path, no_fork: bool) -> No
 
     assert verdict["error"] == ""
     assert verdict["caught"] == []
-    assert len(verdict["tests"]) == 10
+    assert len(verdict["tests"]) == 9
 
 
 def test_a_test_that_relies_on_a_file_left_by_an_earlier_run_is_flaky_not_a_catch(
