@@ -325,3 +325,30 @@ def test_a_test_that_ends_its_run_on_a_bug_has_caught_it(student_module: Build) 
 
     assert result.valid == ("test_a_refused_order_leaves_the_stock_or_the_run_ends",)
     assert "takes-stock-when-short" in _caught(result)
+
+
+def test_without_fork_or_timer_signals_a_hanging_test_is_still_stopped(
+    student_module: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orderkit.classroom import runs
+
+    monkeypatch.setenv("ORDERKIT_NO_FORK", "1")
+    monkeypatch.setattr(runs, "CAN_ALARM", False)  # as in the browser: no setitimer
+    module = student_module(
+        """
+        def test_spins_forever():
+            while True:
+                pass
+
+        def test_stock():
+            assert InventoryService().check_stock(1) == 10
+        """
+    )
+
+    result = check("unit-tests", module=module, timeout=0.3)
+
+    assert "take turns" in result.isolation
+    assert result.invalid == {
+        "test_spins_forever": "this test ran for more than 0.3 s on the correct code and was stopped"
+    }
+    assert result.valid == ("test_stock",)
