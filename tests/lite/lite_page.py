@@ -17,7 +17,7 @@ from urllib.parse import quote
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-KERNEL_READY_WITHIN = 40_000  # ms; Pyodide and the preloaded wheels take ~10 s here
+KERNEL_READY_WITHIN = 120_000  # ms; Pyodide and the preloaded wheels take ~10 s here
 RUN_ALL_WITHIN = 300_000  # ms
 
 _STATE = """(path) => {
@@ -48,7 +48,7 @@ _KERNEL_IDLE = f"""(path) => {{
 # One cell after the other, each sent when the one before has finished, as a learner
 # pressing Shift+Enter does: Run All sends every cell at once, and after an error (even in a
 # cell tagged raises-exception) the Pyodide kernel drops the cells still queued.
-_RUN_ALL = """async () => {
+_RUN_ALL = """async (skip) => {
     const app = window.jupyterapp;
     const panel = app.shell.currentWidget;
     window.__orderkitRunAll = undefined;
@@ -56,6 +56,8 @@ _RUN_ALL = """async () => {
     (async () => {
         const count = panel.content.widgets.length;
         for (let index = 0; index < count; index++) {
+            const source = panel.content.widgets[index].model.sharedModel.getSource();
+            if (skip !== null && source.includes(skip)) continue;
             panel.content.activeCellIndex = index;
             await app.commands.execute('notebook:run-cell');
         }
@@ -112,11 +114,14 @@ def open_notebook(page: Page, base_url: str, path: str) -> float:
     return time.monotonic() - started
 
 
-def run_all(page: Page, base_url: str, path: str) -> Run:
-    """Open ``path``, run every cell, and return the cells with their new outputs."""
+def run_all(page: Page, base_url: str, path: str, skip: str | None = None) -> Run:
+    """Open ``path``, run every cell, and return the cells with their new outputs.
+
+    Cells whose source contains ``skip`` are left out (they stay unrun).
+    """
     ready = open_notebook(page, base_url, path)
     started = time.monotonic()
-    page.evaluate(_RUN_ALL)
+    page.evaluate(_RUN_ALL, skip)
     try:
         page.wait_for_function(_RUN_ALL_DONE, arg=path, timeout=RUN_ALL_WITHIN, polling=200)
     except PlaywrightError:
