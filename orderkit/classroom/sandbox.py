@@ -258,6 +258,7 @@ def _first(job: _Job, channel: socket.socket) -> NoReturn:
     try:
         gc.disable()  # no finalizer of an object inherited from the grader runs here
         _own_session(job)
+        _close_inherited(job.memfd, channel.fileno())
         uid, gid = os.geteuid(), os.getegid()
         flags = _NEWNS | _NEWPID | _NEWNET | (_NEWUSER if uid else 0)
         what, unshare = "unshare(user, mount, pid, net)", getattr(os, "unshare", None)  # 3.12+
@@ -341,8 +342,7 @@ def _run(job: _Job, *, namespaced: bool) -> NoReturn:
             resource.setrlimit(which, (job.memory_mib << 20, job.memory_mib << 20))
         os.chdir(job.scratch)
         os.environ["TMPDIR"] = tempfile.tempdir = tmp
-        os.closerange(3, job.memfd)
-        os.closerange(job.memfd + 1, os.sysconf("SC_OPEN_MAX"))
+        _close_inherited(job.memfd)
         _drop_privileges()
         sys.stdin, sys.stdout, sys.stderr = (open(os.devnull, m) for m in "rww")  # noqa: SIM115
         if job.gc:
@@ -368,6 +368,14 @@ def _own_session(job: _Job) -> None:
     _prctl(_PDEATHSIG, signal.SIGKILL, "prctl(PR_SET_PDEATHSIG)")
     if os.getppid() != job.grader:  # the grader died before prctl
         os._exit(1)
+
+
+def _close_inherited(*keep: int) -> None:
+    """Close the grader's sockets, pipes and files (and other sandboxes' results)."""
+    for low, high in zip(
+        (2, *sorted(keep)), (*sorted(keep), os.sysconf("SC_OPEN_MAX")), strict=True
+    ):
+        os.closerange(low + 1, high)
 
 
 def _drop_privileges() -> None:

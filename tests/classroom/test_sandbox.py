@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import functools
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -97,9 +98,7 @@ def spawn_grandchild(marker: str, *, new_session: bool) -> Callable[[], object]:
         process = subprocess.Popen(
             [sys.executable, "-c", GRANDCHILD, marker], start_new_session=new_session
         )
-        deadline = time.monotonic() + 10
-        while not marked(marker) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_until(lambda: bool(marked(marker)))
         return (process.pid, os.getsid(process.pid) == process.pid, bool(marked(marker)))
 
     return submission
@@ -125,14 +124,11 @@ def test_the_value_comes_back_with_the_child_in_its_own_namespaces(
     def submission() -> object:
         Path("result.txt").write_text("written in scratch")
         processes = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
-        return os.getpid(), processes, os.getcwd(), Isolation("namespaces", "round trip")
+        return os.getpid(), os.getsid(0), processes, os.getcwd(), Isolation("namespaces", "trip")
 
     status, value = outcome(sandbox(submission))
 
-    assert (status, value) == (
-        "ok",
-        (2, [1, 2], str(scratch), Isolation("namespaces", "round trip")),
-    )
+    assert (status, value) == ("ok", (2, 1, [1, 2], str(scratch), Isolation("namespaces", "trip")))
     assert (scratch / "result.txt").read_text() == "written in scratch"
 
 
@@ -181,6 +177,43 @@ def test_output_of_the_submission_goes_nowhere(
 
     assert outcome(sandbox(submission)) == ("ok", "done")
     assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["namespaces", "process-group"])
+def test_the_graders_open_files_are_closed_inside(sandbox: Start, kind: str) -> None:
+    isolation = probe() if kind == "namespaces" else Isolation("process-group", "forced")
+    read, write = os.pipe()
+    try:
+
+        def submission() -> object:
+            try:
+                os.write(write, b"forged")
+            except OSError as error:
+                return errno.errorcode[error.errno or 0]
+            return "written"
+
+        assert outcome(sandbox(submission, isolation=isolation)) == ("ok", "EBADF")
+        os.set_blocking(read, False)
+        with pytest.raises(BlockingIOError):
+            os.read(read, 10)
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@pytest.mark.slow
+def test_no_process_of_a_running_sandbox_holds_the_graders_pipes(sandbox: Start) -> None:
+    read, write = os.pipe()  # as a log pipe the grader's caller waits on for end of file
+    try:
+        box = sandbox(functools.partial(time.sleep, 60))
+        os.close(write)
+
+        assert select.select([read], [], [], 5)[0], "a sandbox process holds the write end"
+        assert os.read(read, 10) == b""
+        assert wait([box.sentinel], timeout=0) == []  # while the sandbox still runs
+    finally:
+        os.close(read)
 
 
 @pytest.mark.slow
@@ -313,18 +346,8 @@ def test_nothing_the_submission_started_survives_its_result(
 @pytest.mark.slow
 def test_kill_ends_a_looping_submission_and_its_children_at_once(sandbox: Start) -> None:
     marker = f"orderkit-test-{uuid.uuid4().hex}"
-    leave_behind = spawn_grandchild(marker, new_session=True)
-
-    def submission() -> object:
-        leave_behind()
-        while True:
-            pass
-
-    box = sandbox(submission)
-    deadline = time.monotonic() + 10
-    while not marked(marker) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert marked(marker), "the submission did not start its child"
+    box = sandbox(loop_forever_after(spawn_grandchild(marker, new_session=True)))
+    assert wait_until(lambda: bool(marked(marker))), "the submission did not start its child"
     began = time.perf_counter()
 
     box.kill()
@@ -335,6 +358,61 @@ def test_kill_ends_a_looping_submission_and_its_children_at_once(sandbox: Start)
     assert marked(marker) == []
     assert not Path(f"/proc/{box.pid}").exists()
     assert box.result() == ("died", "killed by the grader")
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def loop_forever_after(leave_behind: Callable[[], object]) -> Callable[[], object]:
+    def submission() -> object:
+        leave_behind()
+        while True:
+            pass
+
+    return submission
+
+
+@pytest.mark.slow
+def test_everything_inside_dies_with_the_first_child(sandbox: Start) -> None:
+    marker = f"orderkit-test-{uuid.uuid4().hex}"
+    box = sandbox(loop_forever_after(spawn_grandchild(marker, new_session=True)))
+    assert wait_until(lambda: bool(marked(marker)))
+
+    os.kill(box.pid, signal.SIGKILL)
+
+    assert outcome(box) == ("died", "killed by signal SIGKILL")
+    assert wait_until(lambda: not marked(marker), timeout=5)
+
+
+@pytest.mark.slow
+def test_everything_inside_dies_with_the_grader(tmp_path: Path) -> None:
+    marker = f"orderkit-test-{uuid.uuid4().hex}"
+    grader = """
+import os, sys, time
+from pathlib import Path
+from orderkit.classroom.sandbox import start
+from tests.classroom.test_sandbox import loop_forever_after, spawn_grandchild
+submission = loop_forever_after(spawn_grandchild(os.environ["MARKER"], new_session=True))
+start(submission, scratch=Path(os.environ["SCRATCH"]))
+time.sleep(300)
+"""  # the marker travels in the environment: the grader's own command line must not hold it
+    environment = {**os.environ, "MARKER": marker, "SCRATCH": str(tmp_path)}
+    root = Path(__file__).parents[2]
+    process = subprocess.Popen([sys.executable, "-c", grader], cwd=root, env=environment)
+    try:
+        assert wait_until(lambda: bool(marked(marker)))
+
+        process.kill()
+        process.wait()
+
+        assert wait_until(lambda: not marked(marker), timeout=5)
+    finally:
+        process.kill()
+        process.wait()
 
 
 @pytest.mark.slow
