@@ -9,8 +9,8 @@ namespaces (plus a user namespace when not root, mapping your uid and gid to the
 - network: a loopback that is down; no connection, not even to the grader's 127.0.0.1 ports.
 - mount: the file system read-only and without device files (but /dev/null, zero, full,
   random, urandom) except the scratch folder and a fresh tmpfs on /tmp and /dev/shm (each of
-  ``memory_mib``); a ``hide`` folder becomes an empty unreadable tmpfs, a file /dev/null; a
-  fresh read-only /proc.
+  ``memory_mib``); a ``hide`` folder becomes an empty tmpfs, a ``hide`` file a device that
+  cannot be opened; a fresh read-only /proc.
 Then the child keeps only CAP_DAC_READ_SEARCH (it reads what the grader reads but can neither
 undo the mounts nor raise its limits), sets no_new_privs, limits RLIMIT_AS and RLIMIT_FSIZE
 to ``memory_mib`` and closes every inherited descriptor (the grader's sockets and files).
@@ -147,7 +147,12 @@ class Sandboxed:
         self._outcome: tuple[str, object] | None = None
 
     def result(self) -> tuple[str, object]:
-        """("ok", value), ("error", "TypeName: text") or ("died", how); reaps and cleans up."""
+        """("ok", value), ("error", "TypeName: text") or ("died", how); reaps and cleans up.
+
+        The value is unpickled from bytes the submission could have written, so only plain data,
+        sets, ``PosixPath`` and orderkit's dataclasses and enums are accepted; anything else
+        gives ("error", "SandboxError: unreadable result (...)").
+        """
         if self._outcome is None:
             self._outcome = self._reap("")
         return self._outcome
@@ -228,7 +233,10 @@ def start(
     memory_mib: int = 1024,
     isolation: Isolation | None = None,
 ) -> Sandboxed:
-    """Fork, and run ``fn()`` in a sandbox as the module's docstring says; do not wait for it."""
+    """Fork, and run ``fn()`` in a sandbox as the module's docstring says; do not wait for it.
+
+    With namespaces this returns once the sandbox's PID 1 exists (a few milliseconds).
+    """
     isolation = isolation or probe()
     scratch, hidden = Path(scratch).resolve(), [Path(p).resolve() for p in hide]
     for path in [scratch, *hidden]:
