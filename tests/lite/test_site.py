@@ -231,3 +231,21 @@ def test_the_kit_imports_and_an_ipytest_cell_runs(page: Page, base_url: str) -> 
     assert not has_error(outputs), outputs
     assert "1 passed" in text
     _record("ipytest cell", seconds=time.monotonic() - started)
+
+
+def test_a_request_beyond_loopback_is_blocked_and_recorded(
+    page: Page, base_url: str, outside_requests: list[str]
+) -> None:
+    """The guard every other test relies on: an outside fetch fails, and is noticed."""
+    page.goto(f"{base_url}lab/index.html")
+    before = len(outside_requests)
+
+    outcome = page.evaluate(
+        """() => fetch('https://pypi.org/simple/micropip/').then(
+            () => 'fetched', (error) => 'blocked: ' + error.message)"""
+    )
+
+    recorded = outside_requests[before:]
+    del outside_requests[before:]  # expected here; any other test fails on one
+    assert outcome.startswith("blocked")
+    assert recorded == ["https://pypi.org/simple/micropip/"]
