@@ -49,6 +49,7 @@ def _notebook(folder: Path, name: str) -> Path:
         "cells": [
             {
                 "cell_type": "code",
+                "id": name,
                 "execution_count": 1,
                 "metadata": {},
                 "outputs": [],
@@ -89,6 +90,7 @@ def test_kernel_pool_gives_every_notebook_a_fresh_kernel_in_its_folder(tmp_path:
     log = tmp_path / "kernels.log"
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"]
     command += ["--nbval", "--nbval-current-env", "-p", "tools.kernel_pool", "-c", os.devnull]
+    command += ["-W", "error"]  # as the kit's pytest settings: no unclosed loop, file, socket
 
     done = subprocess.run(
         [*command, "--rootdir", str(tmp_path), *map(str, notebooks)],
