@@ -19,6 +19,7 @@ import contextlib
 import html
 import inspect
 import io
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -319,7 +320,8 @@ def _run(tests: Sequence[Callable[..., object]], labels: list[str], timeout: flo
     args = ["-c", str(PYTEST_INI), "--rootdir", ".", "-q", "--assert=plain"]
     for quiet in QUIET_PLUGINS:
         args += ["-p", f"no:{quiet}"]
-    if threading.current_thread() is threading.main_thread():
+    # pytest-timeout's signal method needs setitimer, which the browser (Pyodide) lacks.
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
         args += ["--timeout", str(timeout), "--timeout-method", "signal"]
     output = io.StringIO()
     try:

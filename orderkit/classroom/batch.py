@@ -403,9 +403,10 @@ def _hidden(paths: Sequence[Path], out: Path) -> list[Path]:
     """Folders a submission must not read: wherever the class's work and solutions may be.
 
     The submissions' folders, the grades, the folder the grader runs from, the home
-    folder and the kit's checkout (its instructor notebooks hold the solutions) are
-    hidden, except the parts the grading process itself needs: Python, the virtual
-    environment, the kit's package and the temporary folder.
+    folder, the kit's checkout (its instructor notebooks hold the solutions) and /run (the
+    system's sockets, such as Docker's) are hidden, except the parts the grading process
+    itself needs: Python, the virtual environment, the kit's package and the temporary
+    folder.
     """
     needed = {
         Path(p).resolve()
@@ -416,7 +417,7 @@ def _hidden(paths: Sequence[Path], out: Path) -> list[Path]:
         Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p
     }
     protect = {p.resolve().parent for p in paths} | {out.resolve(), Path.cwd().resolve()}
-    protect |= {Path.home().resolve(), Path(__file__).resolve().parents[2]}
+    protect |= {Path.home().resolve(), Path(__file__).resolve().parents[2], Path("/run")}
     hidden: set[Path] = set()
 
     def cover(folder: Path, depth: int) -> None:

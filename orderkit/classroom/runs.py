@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import types
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -323,7 +324,9 @@ class Forked:
         self.outcomes: dict[int, TestOutcome] = {}
         self.died = ""
         read, write = os.pipe()
-        self.pid = os.fork()
+        with warnings.catch_warnings():  # 3.12+: forking a kernel, which has threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             os.close(read)
             _child(items, run, timeout, write)
