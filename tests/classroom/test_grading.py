@@ -303,3 +303,18 @@ def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
 
     assert done.returncode == 2
     assert "no .ipynb file" in done.stderr
+
+
+def test_a_notebook_saved_in_the_browser_site_is_graded_like_any_other(tmp_path: Path) -> None:
+    downloaded = ROOT / "tests" / "data" / "lite" / "10-exercise-unit-tests.from-browser.ipynb"
+    (tmp_path / "submissions").mkdir()
+    (tmp_path / "submissions" / "lin.ipynb").write_bytes(downloaded.read_bytes())
+
+    done = run_orderkit("grade", "submissions/", "--out", "grades/", "--quiet", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (tmp_path / "grades" / "grades.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["status"], row["exercise"]) == ("graded", "unit-tests")
+    assert int(row["valid_tests"]) >= 2
+    assert int(row["caught"]) >= 2

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from tests.browser.conftest import ROOT
@@ -126,39 +125,69 @@ def _errors(cells: list[dict[str, Any]]) -> dict[int, str]:
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_exercise_runs_without_unexpected_errors(page: Page, base_url: str, exercise: str) -> None:
-    """Every cell but the check() scoreboards (see below) runs without an error."""
-    run = run_all(page, base_url, f"notebooks/{exercise}", skip=CHECK_CALL)
+    """Every cell, the check() scoreboards included, runs without an error."""
+    run = run_all(page, base_url, f"notebooks/{exercise}")
 
     _record(exercise, kernel_ready=run.kernel_ready, cells=run.run_all)
     code = [cell for cell in run.cells if cell["type"] == "code"]
     checks = {number for number, cell in enumerate(code, 1) if CHECK_CALL in cell["source"]}
     assert checks, f"{exercise} has no check() cell"
-    assert {n: e for n, e in _errors(run.cells).items() if n not in checks} == {}
+    assert _errors(run.cells) == {}
 
 
-class CheckNotReady(AssertionError):
-    """check() did not draw a scoreboard in the browser."""
+def _cpython_verdict(cells: list[str]) -> dict[str, Any]:
+    """What check() says on CPython (forked runs) for the same cells."""
+    import types
+
+    from orderkit.classroom import check
+
+    module = types.ModuleType("same_cells_on_cpython")
+    for cell in cells:
+        exec(cell, module.__dict__)
+    result = check("unit-tests", module=module)
+    return {
+        "caught": sorted(c.name for c in result.chaffs if c.caught),
+        "valid": sorted(result.valid),
+        "invalid": sorted(result.invalid),
+        "tests": sorted(result.tests),
+    }
 
 
-# check() needs the grader the lead is rewriting without fork and signals (Pyodide has
-# neither). Until then it raises CheckNotReady, and strict xfail expects exactly that
-# (any other failure still fails). When check() works in the browser, this test passes,
-# strict xfail turns that into a failure: remove the marker, and drop skip= above.
-@pytest.mark.xfail(strict=True, raises=CheckNotReady, reason="needs the fork-free grader")
+def test_check_in_the_browser_gives_cpythons_verdict(page: Page, base_url: str) -> None:
+    """A small suite in every style, graded in Pyodide (no fork, no signals) and here."""
+    from tests.classroom.notebooks import VERDICT
+    from tests.classroom.styles import FUNCTIONS, UNITTEST
+
+    cells = [FUNCTIONS[0], FUNCTIONS[1], UNITTEST[0], UNITTEST[1]]
+    open_notebook(page, base_url, "notebooks/10-exercise-unit-tests.ipynb")
+    for cell in cells:
+        assert page.evaluate(_RUN_CODE, cell) == []
+    started = time.monotonic()
+    outputs = page.evaluate(_RUN_CODE_WITHIN, [VERDICT.format(exercise="unit-tests"), CHECK_WITHIN])
+    took = time.monotonic() - started
+    _record("check", seconds=took, tests=14)
+
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "VERDICT" in text, f"check() printed no verdict: {json.dumps(outputs)[:500]}"
+    browser = json.loads(text.split("VERDICT", 1)[1].splitlines()[0])
+    assert browser["error"] == ""
+    assert "take turns" in browser["isolation"]
+    assert {k: browser[k] for k in ("caught", "valid", "invalid", "tests")} == _cpython_verdict(
+        cells
+    )
+    assert len(browser["caught"]) == 10  # the time is a figure (timings.json), not a test
+
+
 def test_check_draws_a_scoreboard_in_the_browser(page: Page, base_url: str) -> None:
-    path = "notebooks/10-exercise-unit-tests.ipynb"
-    open_notebook(page, base_url, path)
-    setup = "from orderkit.classroom import check"
+    open_notebook(page, base_url, "notebooks/10-exercise-unit-tests.ipynb")
+    assert page.evaluate(_RUN_CODE, "from orderkit.classroom import check") == []
 
-    assert page.evaluate(_RUN_CODE, setup) == []
-    try:
-        outputs = page.evaluate(_RUN_CODE_WITHIN, [f'{CHECK_CALL}"unit-tests")', CHECK_WITHIN])
-    except PlaywrightError as error:
-        raise CheckNotReady(f"check() did not finish: {error.message[:200]}") from None
+    outputs = page.evaluate(_RUN_CODE_WITHIN, [f'{CHECK_CALL}"unit-tests")', CHECK_WITHIN])
 
     shown = json.dumps(outputs)
-    if has_error(outputs) or "tests pass on correct code" not in shown:
-        raise CheckNotReady(f"no scoreboard: {shown[:500]}")
+    assert not has_error(outputs), shown[:500]
+    assert "application/vnd.jupyter.widget-view+json" in shown
+    assert "caught 0 of 10 bugs" in shown
 
 
 _SAVE_AND_READ = """async (path) => {
