@@ -3,13 +3,17 @@
 nbval starts a fresh kernel for every notebook and waits for it (~0.5 s, about half of it
 idle: jupyter_client waits 0.2 s for stray IOPub messages, then nbval checks IOPub), and
 stops it afterwards (~0.1 s, polling for the process to end). Here each kernel is started
-one notebook ahead, in a thread, in the folder the current notebook runs in, and stopped in
-a thread, so both waits overlap the cells of another notebook.
+one notebook ahead, in a thread, and stopped in a thread, so both waits overlap the cells
+of another notebook.
+
+The spare is started in the folder of the notebook that is running, the likeliest folder of
+the next one; when the last cell of a notebook runs, pytest knows which notebook comes next,
+and a spare for another folder is swapped for one in the right folder (or dropped when
+nothing comes next).
 
 Every notebook still gets its own fresh kernel, started as nbval starts it (nbval's
-``start_new_kernel``, same kernel name, folder and timeout, then its IOPub check); a spare
-that does not fit the next notebook (another folder) is stopped and a kernel started the
-usual way. Loaded with ``-p tools.kernel_pool`` (``make notebooks``); it replaces
+``start_new_kernel``, same kernel name, folder and timeout, then its IOPub check). Loaded
+with ``-p tools.kernel_pool`` (``make notebooks``); it replaces
 ``nbval.plugin.RunningKernel`` for this process only.
 """
 
@@ -121,29 +125,35 @@ class KernelPool:
     def __init__(self) -> None:
         self._spare: _Spare | None = None
         self._handed_out: list[PooledKernel] = []
+        self._dropping: list[threading.Thread] = []
 
     def __call__(
         self, kernel_name: str, cwd: str | None = None, startup_timeout: float = 60
     ) -> PooledKernel:
         key: _Key = (kernel_name, cwd, startup_timeout)
+        self.expect(key)
         spare, self._spare = self._spare, None
-        if spare is not None and spare.key == key:
-            kernel = spare.take()
-        else:
-            if spare is not None:
-                spare.discard()
-            kernel = PooledKernel(kernel_name, cwd=cwd, startup_timeout=startup_timeout)
-        self._spare = _Spare(key)
+        kernel = spare.take() if spare is not None else PooledKernel(*key)
+        self._spare = _Spare(key)  # the next notebook most likely sits beside this one
         self._handed_out.append(kernel)
         return kernel
 
+    def expect(self, key: _Key | None) -> None:
+        """The next kernel wanted is ``key`` (None: no more): keep, swap or drop the spare."""
+        if self._spare is not None and self._spare.key == key:
+            return
+        if self._spare is not None:
+            self._dropping.append(_thread(self._spare.discard, "nbval-drop"))
+        self._spare = _Spare(key) if key is not None else None
+
     def close(self) -> None:
         """Stop the spare, and wait until every kernel handed out has stopped."""
-        if self._spare is not None:
-            self._spare.discard()
-            self._spare = None
+        self.expect(None)
+        for thread in self._dropping:
+            thread.join()
         for kernel in self._handed_out:
             kernel.wait_stopped()
+        self._dropping.clear()
         self._handed_out.clear()
 
 
@@ -154,6 +164,22 @@ _POOL = KernelPool()
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("nbval", False) or config.getoption("nbval_lax", False):
         nbval_plugin.RunningKernel = _POOL
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Before a notebook's last cell: the spare should fit the notebook that comes next."""
+    if not isinstance(item, nbval_plugin.IPyNbCell) or nbval_plugin.RunningKernel is not _POOL:
+        return
+    if nextitem is not None and nextitem.parent is item.parent:
+        return  # not the last cell
+    if _POOL._spare is None:
+        return
+    if isinstance(nextitem, nbval_plugin.IPyNbCell):
+        name, _, timeout = _POOL._spare.key
+        _POOL.expect((name, str(nextitem.parent.fspath.dirname), timeout))  # as nbval's cwd
+    else:
+        _POOL.expect(None)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest reports objects left unclosed
