@@ -167,6 +167,7 @@ class _Plugin:
         gc.freeze()  # what exists now is shared with the runs, and their gc never touches it
         try:
             active: dict[int, runs.Forked] = {}
+            ended: list[runs.Forked] = []
             while pending or active:
                 while pending and len(active) < self.jobs:
                     child = runs.Forked(items, pending.pop(0), self.timeout)
@@ -174,12 +175,17 @@ class _Plugin:
                 ready, _, _ = select.select(list(active), [], [], 0.05)
                 for fd in ready:
                     if active[fd].read():
-                        self._done(active.pop(fd), results)
+                        child = active.pop(fd)
+                        ended.append(child)
+                        self._done(child, results)
                 for fd, child in list(active.items()):
                     if child.overdue():
-                        child.finish(kill=True)
+                        del active[fd]
+                        child.kill()
                         child.died = f"stopped after {child.budget:g} s"
-                        self._done(active.pop(fd), results)
+                        self._done(child, results)
+            for child in ended:
+                child.reap()
         finally:
             gc.unfreeze()  # this process (a kernel) lives on: its objects are collectable again
         return results
@@ -241,6 +247,7 @@ def grade(
         "-q",
         "--tb=line",
         "--assert=plain",
+        "--capture=no",  # a run's output goes nowhere anyway; capsys and capfd still work
         "-p",
         "no:timeout",
     ]

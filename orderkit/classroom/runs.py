@@ -219,10 +219,15 @@ def run_items(
 
 
 @contextlib.contextmanager
-def fresh_folders() -> Iterator[None]:
-    """A new working folder and temporary folder for the block."""
+def fresh_folders(scratch: str | None = None) -> Iterator[None]:
+    """A new working folder and temporary folder for the block.
+
+    ``scratch``: a new empty folder made (and later removed) by the caller; by default one
+    is made here and removed at the end of the block.
+    """
     home = os.getcwd()
-    scratch = tempfile.mkdtemp(prefix="orderkit-run-")
+    owned = scratch is None
+    scratch = tempfile.mkdtemp(prefix="orderkit-run-") if scratch is None else scratch
     previous_tmp = tempfile.tempdir
     previous_env = os.environ.get("TMPDIR")
     os.makedirs(os.path.join(scratch, "tmp"))
@@ -238,7 +243,8 @@ def fresh_folders() -> Iterator[None]:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = previous_env
-        shutil.rmtree(scratch, ignore_errors=True)
+        if owned:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -323,18 +329,20 @@ class Forked:
         self.run = run
         self.outcomes: dict[int, TestOutcome] = {}
         self.died = ""
+        self.scratch = tempfile.mkdtemp(prefix="orderkit-run-")
         read, write = os.pipe()
         with warnings.catch_warnings():  # 3.12+: forking a kernel, which has threads
             warnings.simplefilter("ignore", DeprecationWarning)
             self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             os.close(read)
-            _child(items, run, timeout, write)
+            _child(items, run, timeout, write, self.scratch)
         os.close(write)
         self.fd = read
         self._buffer = b""
         self.complete = False
         self.garbled = False
+        self.reaped = False
         self.started = time.monotonic()
         self.budget = timeout * (len(run.tests) + 1) + 5.0
 
@@ -342,15 +350,21 @@ class Forked:
         return self.fd
 
     def read(self) -> bool:
-        """Take what the child sent; True once it has finished (pipe closed)."""
+        """Take what the child sent; True once the run is over (its end marker, or the
+        pipe closed). Then everything the run left running is killed; :meth:`reap`
+        collects the process later, so that the next run need not wait for this one's exit.
+        """
         chunk = os.read(self.fd, 1 << 16)
         if chunk:
             self._buffer += chunk
             *lines, self._buffer = self._buffer.split(b"\n")
             for line in lines:  # plain JSON: the bytes come from a process running tests
                 self._take(line)
-            return False
-        self.finish()
+            if not self.complete:
+                return False
+        self._end()
+        if not self.complete:
+            self.reap()  # it ended without its marker: how, the exit status says
         return True
 
     def _take(self, line: bytes) -> None:
@@ -367,17 +381,32 @@ class Forked:
     def overdue(self) -> bool:
         return time.monotonic() - self.started > self.budget
 
-    def finish(self, *, kill: bool = False) -> None:
-        """Reap the child and kill whatever it left running (its whole process group)."""
+    def _end(self) -> None:
+        """The run is over: kill its whole process group (the run and what it started)."""
+        if self.fd < 0:
+            return
+        os.close(self.fd)
+        self.fd = -1
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
-        if kill:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)  # in case it left its group
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def kill(self) -> None:
+        """Stop a run that went past its budget."""
+        self.complete = True  # what it reported stands; the rest did not run
+        self._end()
+        self.reap()
+
+    def reap(self) -> None:
+        """Collect the ended process; note how it died if it did not finish its run."""
+        if self.reaped:
+            return
         _, status = os.waitpid(self.pid, 0)
-        os.close(self.fd)
+        self.reaped = True
         code = os.waitstatus_to_exitcode(status)
-        if (code != 0 or not self.complete) and not kill:
+        if not self.complete:
             how = (
                 f"killed by signal {signal.Signals(-code).name}"
                 if code < 0
@@ -386,7 +415,9 @@ class Forked:
             self.died = f"the test run ended early ({how})"
 
 
-def _child(items: Sequence[pytest.Item], run: Run, timeout: float, write: int) -> None:
+def _child(
+    items: Sequence[pytest.Item], run: Run, timeout: float, write: int, scratch: str
+) -> None:
     """Body of a forked run: isolate, load the implementation, run, report, leave."""
     try:
         gc.disable()  # a short-lived process: collecting would only copy shared pages
@@ -404,7 +435,7 @@ def _child(items: Sequence[pytest.Item], run: Run, timeout: float, write: int) -
             sys.stdout.seek(0)
             sys.stdout.truncate()
 
-        with fresh_folders(), same_randomness():
+        with fresh_folders(scratch), same_randomness():
             kitpatch.load(run.code)  # for good: this process ends with the run
             tests, stop, watch = run.tests, run.stop_at_first_failure, run.watch_asserts
             del run  # the frames that run the tests hold nothing that names the implementation
