@@ -136,12 +136,12 @@ class _Plugin:
         found = self._execute(items, [run for run, _ in later])
         last = Run(key + 1, reference.code(), settled)
         found.update(self._execute(items, [last]))
-        for run, implementation in later:
+        for run, tried in later:
             outcomes = {names[i]: o for i, o in found[run.key].items()}
-            if implementation is None:
+            if tried is None:
                 self.raw.probes.append(outcomes)
             else:
-                self.raw.outcomes[implementation.name] = outcomes
+                self.raw.outcomes[tried.name] = outcomes
         self.raw.probes.append({names[i]: o for i, o in found[last.key].items()})
         named: list[tuple[Run, Implementation | None]] = [*zip(first, wheats, strict=True), *later]
         for run, who in named:

@@ -22,6 +22,7 @@ from orderkit.classroom.batch import Grade
 from orderkit.classroom.catalogue import EXERCISES
 from orderkit.classroom.errors import ClassroomError
 
+
 # Checked here, imported where used: the grader forks a worker per submission, and a
 # process without matplotlib in it forks faster.
 def _missing(name: str) -> bool:

@@ -25,8 +25,8 @@ from orderkit import (
     StoreBusy,
     StoreClosed,
 )
-from orderkit.domain import check_item_id, check_quantity
 from orderkit.classroom.errors import UnknownExercise
+from orderkit.domain import check_item_id, check_quantity
 
 
 @pytest.mark.parametrize(
