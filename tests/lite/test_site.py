@@ -178,6 +178,26 @@ def test_check_in_the_browser_gives_cpythons_verdict(page: Page, base_url: str) 
     assert len(browser["caught"]) == 10  # the time is a figure (timings.json), not a test
 
 
+def test_a_hung_test_is_stopped_in_the_browser_and_the_page_goes_on(
+    page: Page, base_url: str
+) -> None:
+    """No fork, no timer signals: a trace function stops it, and the kernel answers after."""
+    open_notebook(page, base_url, "notebooks/10-exercise-unit-tests.ipynb")
+    setup = (
+        "from orderkit.classroom import check\n\ndef test_spins():\n    while True:\n        pass"
+    )
+    assert page.evaluate(_RUN_CODE, setup) == []
+
+    outputs = page.evaluate(
+        _RUN_CODE_WITHIN, ['print(check("unit-tests", timeout=0.5).invalid)', CHECK_WITHIN]
+    )
+    after = page.evaluate(_RUN_CODE_WITHIN, ["print(6 * 7)", CHECK_WITHIN])
+
+    shown = json.dumps(outputs)
+    assert "ran for more than 0.5 s on the correct code and was stopped" in shown, shown[:500]
+    assert "42" in json.dumps(after)
+
+
 def test_check_draws_a_scoreboard_in_the_browser(page: Page, base_url: str) -> None:
     open_notebook(page, base_url, "notebooks/10-exercise-unit-tests.ipynb")
     assert page.evaluate(_RUN_CODE, "from orderkit.classroom import check") == []
