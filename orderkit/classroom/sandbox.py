@@ -223,6 +223,7 @@ class _Job:
     memory_mib: int
     grader: int
     gc: bool
+    keep: list[Path]  # what the grading process reads, even where a private /tmp covers it
 
 
 def start(
@@ -245,7 +246,7 @@ def start(
     if not scratch.is_dir():
         raise SandboxError(f"the scratch folder is not a folder: {scratch}")
     memfd = os.memfd_create("orderkit-sandbox-result", os.MFD_CLOEXEC)
-    job = _Job(fn, memfd, scratch, hidden, memory_mib, os.getpid(), gc.isenabled())
+    job = _Job(fn, memfd, scratch, hidden, memory_mib, os.getpid(), gc.isenabled(), _kept())
     _libc()
     if isolation.kind == "process-group":
         if (pid := os.fork()) == 0:
@@ -314,10 +315,20 @@ def _init(job: _Job, first: int) -> NoReturn:
     os._exit(0)
 
 
+def _kept() -> list[Path]:
+    """Python, its packages and the kit: read inside, even if they live under /tmp."""
+    found = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    found |= {Path(__file__).resolve().parents[1]}
+    found |= {Path(p).resolve() for p in sys.path if p and os.path.isdir(p)}
+    under = {f for f in found if any(f.is_relative_to(t) for t in ("/tmp", "/dev/shm"))}
+    return sorted(f for f in under if not any(o in f.parents for o in under))  # outermost
+
+
 def _mount_all(job: _Job) -> None:
     """Read-only, device-free file system; writable scratch; private /tmp, /dev/shm, /proc."""
     _mount(None, "/", None, _REC | _PRIVATE)  # nothing propagates back to the grader
     scratch = os.open(job.scratch, os.O_PATH | os.O_DIRECTORY)
+    kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in job.keep]
     for path in job.hide:
         if path.is_dir():
             _mount("tmpfs", path, "tmpfs", _RDONLY | _NOSUID | _NODEV, "mode=000")
@@ -331,6 +342,11 @@ def _mount_all(job: _Job) -> None:
     for folder in ("/tmp", "/dev/shm"):
         if os.path.isdir(folder):
             _mount("tmpfs", folder, "tmpfs", _NOSUID | _NODEV, f"size={job.memory_mib}m,mode=1777")
+    for path, fd in kept:  # a checkout or venv under /tmp: read-only, as everywhere else
+        os.makedirs(path, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, _BIND | _REC)
+        _setattr(path, _RDONLY | _NOSUID | _NODEV, flags=_AT_RECURSIVE)
+        os.close(fd)
     os.makedirs(job.scratch, exist_ok=True)  # a scratch under /tmp is hidden by now
     _mount(f"/proc/self/fd/{scratch}", job.scratch, None, _BIND)
     _setattr(job.scratch, clear=_RDONLY)
