@@ -322,6 +322,17 @@ def in_process(
     return outcomes
 
 
+def _die_with_parent() -> None:
+    """On Linux, end this run if the process that forked it dies (a kernel restarted, a
+    grader's worker killed): in its own session, nothing else would end it."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 class Forked:
     """A run in a child process; the parent reads its outcomes as they come."""
 
@@ -422,6 +433,7 @@ def _child(
     try:
         gc.disable()  # a short-lived process: collecting would only copy shared pages
         os.setsid()
+        _die_with_parent()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)

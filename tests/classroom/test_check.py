@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -351,3 +354,30 @@ def test_without_fork_or_timer_signals_a_hanging_test_is_still_stopped(
     stopped = "this test ran for more than 0.3 s on the correct code and was stopped"
     assert result.invalid == {"test_spins_forever": stopped}
     assert result.valid == ("test_stock",)
+
+
+@pytest.mark.slow
+def test_a_run_dies_with_the_process_that_forked_it(tmp_path: Path) -> None:
+    marker = tmp_path / "run.pid"
+    pid = os.fork()
+    if pid == 0:  # a kernel (or a grader's worker) that gets killed mid-check
+        module = types.ModuleType("student")
+        exec(
+            "import os, time\n"
+            "def test_sleeps():\n"
+            f"    open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+            "    time.sleep(60)\n",
+            module.__dict__,
+        )
+        check("unit-tests", module=module, timeout=120)
+        os._exit(0)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    run = int(marker.read_text())
+
+    while Path(f"/proc/{run}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{run}").exists()
