@@ -23,6 +23,7 @@ import gc
 import io
 import os
 import secrets
+import tempfile
 import threading
 import types
 from collections.abc import Iterator, Sequence
@@ -253,7 +254,7 @@ def grade(
     ]
     for quiet in QUIET_PLUGINS:
         args += ["-p", f"no:{quiet}"]
-    with _quiet() as output, _main_thread_only():
+    with _quiet() as output, _main_thread_only(), _elsewhere():
         code = ipytest.run(
             *args,
             module=module,
@@ -277,6 +278,19 @@ def _quiet() -> Iterator[io.StringIO]:
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         yield output
+
+
+@contextlib.contextmanager
+def _elsewhere() -> Iterator[None]:
+    """Collect in a temporary folder: ipytest writes a placeholder module file into the
+    working folder, and a kernel killed mid-check would leave it beside the notebook."""
+    home = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="orderkit-check-") as folder:
+        os.chdir(folder)
+        try:
+            yield
+        finally:
+            os.chdir(home)
 
 
 @contextlib.contextmanager
