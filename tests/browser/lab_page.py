@@ -14,36 +14,16 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
+from tests.browser.app_state import kernel_idle_script, read_state, state_script
 from tests.browser.lab_server import Lab
 
 PAGE_READY_WITHIN = 60_000  # ms; loading the app and starting a kernel takes 3-6 s
 RUN_ALL_WITHIN = 180_000  # ms; an exercise's check() runs every test against every bug
 
-_STATE = """(path) => {
-    const app = window.jupyterapp;
-    const widget = app && app.shell.currentWidget;
-    const session = widget && widget.sessionContext && widget.sessionContext.session;
-    const dialog = document.querySelector('.jp-Dialog');
-    return {
-        app: !!app,
-        open: widget && widget.context ? widget.context.path : null,
-        kernel: session && session.kernel ? session.kernel.status : null,
-        dialog: dialog ? dialog.innerText : null,
-        runAll: window.__orderkitRunAll === undefined ? null : window.__orderkitRunAll,
-        busyCells: widget && widget.content && widget.content.widgets
-            ? widget.content.widgets.filter((cell) => cell.model.type === 'code' && (
-                cell.model.executionCount === null
-                || cell.model.executionState === 'running'
-                || (cell.promptNode && cell.promptNode.textContent.includes('*'))
-              )).length
-            : null,
-    };
-}"""
+# Run All clears every prompt first: a cell without a number is still to run.
+_STATE = state_script(unrun_is_busy=True)
 
-_KERNEL_IDLE = f"""(path) => {{
-    const state = ({_STATE})(path);
-    return state.dialog !== null || (state.open === path && state.kernel === 'idle');
-}}"""
+_KERNEL_IDLE = kernel_idle_script(_STATE)
 
 _RUN_ALL = """async () => {
     const app = window.jupyterapp;
@@ -85,10 +65,7 @@ _UNEXPECTED_ERRORS = """() => {
 
 def state(page: Page, path: str) -> dict[str, Any]:
     """What the application says: the open document, its kernel, any dialog, busy cells."""
-    try:
-        return dict(page.evaluate(_STATE, path))
-    except PlaywrightError as error:
-        return {"error": error.message}
+    return read_state(page, _STATE, path)
 
 
 def open_notebook(page: Page, lab: Lab, path: str) -> None:

@@ -17,33 +17,15 @@ from urllib.parse import quote
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from tests.browser.app_state import kernel_idle_script, read_state, state_script
+
 KERNEL_READY_WITHIN = 120_000  # ms; Pyodide and the preloaded wheels take ~10 s here
 RUN_ALL_WITHIN = 300_000  # ms
 
-_STATE = """(path) => {
-    const app = window.jupyterapp;
-    const widget = app && app.shell.currentWidget;
-    const session = widget && widget.sessionContext && widget.sessionContext.session;
-    const dialog = document.querySelector('.jp-Dialog');
-    return {
-        app: !!app,
-        open: widget && widget.context ? widget.context.path : null,
-        kernel: session && session.kernel ? session.kernel.status : null,
-        dialog: dialog ? dialog.innerText : null,
-        runAll: window.__orderkitRunAll === undefined ? null : window.__orderkitRunAll,
-        busyCells: widget && widget.content && widget.content.widgets
-            ? widget.content.widgets.filter((cell) => cell.model.type === 'code' && (
-                cell.model.executionState === 'running'
-                || (cell.promptNode && cell.promptNode.textContent.includes('*'))
-              )).length
-            : null,
-    };
-}"""
+# Cells run one by one, some left out on purpose: only running cells are busy.
+_STATE = state_script(unrun_is_busy=False)
 
-_KERNEL_IDLE = f"""(path) => {{
-    const state = ({_STATE})(path);
-    return state.dialog !== null || (state.open === path && state.kernel === 'idle');
-}}"""
+_KERNEL_IDLE = kernel_idle_script(_STATE)
 
 # One cell after the other, each sent when the one before has finished, as a learner
 # pressing Shift+Enter does: Run All sends every cell at once, and after an error (even in a
@@ -93,10 +75,7 @@ class Run:
 
 def state(page: Page, path: str) -> dict[str, Any]:
     """What the application says: the open document, its kernel, any dialog, busy cells."""
-    try:
-        return dict(page.evaluate(_STATE, path))
-    except PlaywrightError as error:
-        return {"error": error.message}
+    return read_state(page, _STATE, path)
 
 
 def open_notebook(page: Page, base_url: str, path: str) -> float:
