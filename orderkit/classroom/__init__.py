@@ -13,14 +13,14 @@ from orderkit.classroom.catalogue import (
     Level,
     load,
 )
-from orderkit.classroom.feedback import _shell, check, track_cells
+from orderkit.classroom.feedback import check, notebook_shell, track_cells
 from orderkit.classroom.results import ChaffResult, CheckResult, TestVerdict
 
-if _shell() is not None:  # in a notebook: track its cells, draw results as scoreboards
+if notebook_shell() is not None:  # in a notebook: track its cells, draw results as scoreboards
     from orderkit.classroom.scoreboard import show_scoreboards
 
-    track_cells(_shell())
-    show_scoreboards(_shell())
+    track_cells(notebook_shell())
+    show_scoreboards(notebook_shell())
 
 __all__ = [
     "EXERCISES",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import sys
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -242,7 +242,3 @@ def check_applies(catalogue: Catalogue) -> list[str]:
         except CatalogueError as error:
             problems.append(str(error))
     return problems
-
-
-def names(implementations: Sequence[Implementation]) -> list[str]:
-    return [i.name for i in implementations]

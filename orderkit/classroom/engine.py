@@ -52,7 +52,6 @@ class Raw:
     uncollected: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
     outcomes: dict[str, dict[str, TestOutcome]] = field(default_factory=dict)  # impl -> test
     probes: list[dict[str, TestOutcome]] = field(default_factory=list)
-    died: dict[str, str] = field(default_factory=dict)  # impl -> why its run ended early
     isolation: str = ""
     error: str = ""  # the grader itself failed
 
@@ -144,16 +143,10 @@ class _Plugin:
             else:
                 self.raw.outcomes[tried.name] = outcomes
         self.raw.probes.append({names[i]: o for i, o in found[last.key].items()})
-        named: list[tuple[Run, Implementation | None]] = [*zip(first, wheats, strict=True), *later]
-        for run, who in named:
-            why = self._died.get(run.key)
-            if why and who is not None:
-                self.raw.died[who.name] = why
 
     def _execute(
         self, items: list[pytest.Item], plan: Sequence[Run]
     ) -> dict[int, dict[int, TestOutcome]]:
-        self._died: dict[int, str] = getattr(self, "_died", {})
         empty: dict[int, dict[int, TestOutcome]] = {run.key: {} for run in plan if not run.tests}
         plan = [run for run in plan if run.tests]
         if not self.fork:
@@ -183,23 +176,23 @@ class _Plugin:
                     if child.overdue():
                         del active[fd]
                         child.kill()
-                        child.died = f"stopped after {child.budget:g} s"
-                        self._done(child, results)
+                        self._done(child, results, hung=f"stopped after {child.budget:g} s")
             for child in ended:
                 child.reap()
         finally:
             gc.unfreeze()  # this process (a kernel) lives on: its objects are collectable again
         return results
 
-    def _done(self, child: runs.Forked, results: dict[int, dict[int, TestOutcome]]) -> None:
+    def _done(
+        self, child: runs.Forked, results: dict[int, dict[int, TestOutcome]], hung: str = ""
+    ) -> None:
+        """Keep a run's outcomes; the test running when the run ended (died, or was
+        stopped for running past its budget) is the one that took it down."""
         results[child.run.key] = child.outcomes
-        if child.died:
-            missing = [i for i in child.run.tests if i not in child.outcomes]
-            if missing:  # the test that was running when the run ended took it down
-                child.outcomes[missing[0]] = TestOutcome(
-                    "timeout" if "stopped" in child.died else "failed", child.died
-                )
-            self._died[child.run.key] = child.died
+        why = hung or child.died
+        missing = [i for i in child.run.tests if i not in child.outcomes]
+        if why and missing:
+            child.outcomes[missing[0]] = TestOutcome("timeout" if hung else "failed", why)
 
 
 _MISSING = TestOutcome("failed", "did not run")

@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -67,8 +68,6 @@ def check(
         return CheckResult(exercise=exercise, error=f"{type(error).__name__}: {error}"[:300])
     result = summarise(raw, chosen, exercise)
     if show_titles:
-        from dataclasses import replace
-
         result = replace(result, show_titles=True)
     return result
 
@@ -79,13 +78,14 @@ _REGISTRY_KEY = "_orderkit_cell_tests"
 
 def _notebook() -> ModuleType:
     main = sys.modules["__main__"]
-    shell = _shell()
+    shell = notebook_shell()
     registry = getattr(shell, _REGISTRY_KEY, None) if shell is not None else None
     namespace = shell.user_ns if shell is not None else vars(main)
     return test_module(namespace, registry.tests() if registry is not None else None)
 
 
-def _shell() -> Any:
+def notebook_shell() -> Any:
+    """The IPython shell this runs in (a kernel, or IPython), or None."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - the kit always has IPython beside it

@@ -88,10 +88,6 @@ class CheckResult:
         }
 
     @property
-    def written(self) -> int:
-        return sum(v.status != "not-written" for v in self.verdicts)
-
-    @property
     def caught(self) -> int:
         return sum(chaff.caught for chaff in self.chaffs)
 
