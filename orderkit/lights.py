@@ -32,7 +32,7 @@ import pytest
 
 from orderkit.errors import OrderkitError
 from orderkit.inventory import InventoryService
-from orderkit.notebook import PYTEST_INI, QUIET_PLUGINS
+from orderkit.notebook import pytest_args
 from orderkit.orders import OrderService
 from orderkit.widgets import StockPanel
 
@@ -317,9 +317,7 @@ def _run(tests: Sequence[Callable[..., object]], labels: list[str], timeout: flo
     for index, test in enumerate(tests):
         setattr(module, _TEST_NAME.format(index), test)
     recorder = _Recorder()
-    args = ["-c", str(PYTEST_INI), "--rootdir", ".", "-q", "--assert=plain"]
-    for quiet in QUIET_PLUGINS:
-        args += ["-p", f"no:{quiet}"]
+    args = pytest_args()
     # pytest-timeout's signal method needs setitimer, which the browser (Pyodide) lacks.
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
         args += ["--timeout", str(timeout), "--timeout-method", "signal"]

@@ -27,6 +27,20 @@ the tests (hypothesis's ``@given`` works without its plugin).
 """
 
 
+def pytest_args(ini: Path = PYTEST_INI) -> list[str]:
+    """The arguments every pytest run inside a notebook starts with (lessons, lights, check).
+
+    The kit's settings (``ini``); collection from the working folder down only
+    (``--confcutdir``: otherwise pytest would start at the folders above it, listing them
+    and loading any ``conftest.py`` found there, such as one planted in a shared /tmp);
+    quiet; plain asserts; none of :data:`QUIET_PLUGINS`.
+    """
+    args = ["-c", str(ini), "--rootdir", ".", "--confcutdir", ".", "-q", "--assert=plain"]
+    for plugin in QUIET_PLUGINS:
+        args += ["-p", f"no:{plugin}"]
+    return args
+
+
 def setup_ipytest() -> None:
     """Configure ipytest for the lessons.
 
@@ -40,7 +54,4 @@ def setup_ipytest() -> None:
     * ``--assert=plain``: ipytest rewrites the asserts of cells itself, and pytest's import
       hook would only warn about modules (such as hypothesis) imported before the run.
     """
-    addopts = ["-c", str(PYTEST_INI), "--rootdir", ".", "-q", "--color=yes", "--assert=plain"]
-    for plugin in QUIET_PLUGINS:
-        addopts += ["-p", f"no:{plugin}"]
-    ipytest.autoconfig(raise_on_error=True, addopts=addopts)
+    ipytest.autoconfig(raise_on_error=True, addopts=[*pytest_args(), "--color=yes"])

@@ -38,7 +38,7 @@ from orderkit.classroom.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import TEST_TIMEOUT
 from orderkit.classroom.errors import GradingError
 from orderkit.classroom.runs import Run, TestOutcome
-from orderkit.notebook import PYTEST_INI, QUIET_PLUGINS
+from orderkit.notebook import PYTEST_INI, pytest_args
 
 NO_FORK = "ORDERKIT_NO_FORK"
 """Set to 1 to grade as the browser does (runs take turns in one process), e.g. to compare."""
@@ -234,19 +234,12 @@ def grade(
         "globals and the working folder are restored between runs"
     )
     args = [
-        "-c",
-        str(PYTEST_INI),
-        "--rootdir",
-        ".",
-        "-q",
+        *pytest_args(PYTEST_INI),
         "--tb=line",
-        "--assert=plain",
         "--capture=no",  # a run's output goes nowhere anyway; capsys and capfd still work
         "-p",
         "no:timeout",
     ]
-    for quiet in QUIET_PLUGINS:
-        args += ["-p", f"no:{quiet}"]
     with _quiet() as output, _main_thread_only(), _elsewhere():
         code = ipytest.run(
             *args,

@@ -307,7 +307,6 @@ def load(code: Compiled) -> None:
     """Load the changed modules as the kit for good (in a process that ends with the run)."""
     for name in sorted(code):
         _load(name, code[name])
-    importlib.invalidate_caches()
 
 
 @contextmanager

@@ -310,6 +310,28 @@ def test_when_pytest_cannot_start_the_scoreboard_says_the_grader_failed(
     assert result.tests == ()
 
 
+def test_a_conftest_planted_in_the_temporary_folder_does_not_reach_the_check(
+    student_module: Build, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # check() collects in a folder made in the temporary folder, which on a shared machine
+    # anyone may write to: a conftest.py there must not change anybody's verdicts.
+    (tmp_path / "conftest.py").write_text(
+        "import pytest\n\n"
+        "@pytest.fixture(autouse=True)\n"
+        "def everything_fails():\n"
+        "    raise RuntimeError('planted')\n"
+    )
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+
+    result = check("unit-tests", module=student_module(TUTORIAL_TESTS))
+
+    assert result.valid == (
+        "test_order_takes_stock",
+        "test_short_order_is_refused_and_changes_nothing",
+    )
+    assert result.caught == 4
+
+
 def test_a_test_that_ends_its_run_on_a_bug_has_caught_it(student_module: Build) -> None:
     module = student_module(
         """
