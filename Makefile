@@ -23,12 +23,11 @@ JOBS ?= auto
 export PYTHONHASHSEED := 0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=120
-# How fast, not how strict: the pytest processes that drive the kernels need neither
-# hypothesis's plugin (~0.5 s to import; the kernels run hypothesis themselves) nor
-# jsonschema's IRI parser (~0.8 s, tools/lazy_iri.py), so each starts in ~0.5 s, not ~1.9 s;
+# How fast, not how strict: the pytest processes that drive the kernels do without
+# hypothesis's plugin (~0.5 s to import; the kernels run hypothesis themselves), and
 # tools/kernel_pool.py starts each notebook's own fresh kernel while the one before still
-# runs. `python -m pytest` puts the repository on sys.path, so these load before nbval.
-NBVAL_FAST := -p tools.lazy_iri -p no:hypothesispytest -p tools.kernel_pool
+# runs. `python -m pytest` puts the repository on sys.path, so it loads before nbval.
+NBVAL_FAST := -p no:hypothesispytest -p tools.kernel_pool
 
 .PHONY: help lab test chromium lint typecheck unit notebooks outputs release stability mutation \
 	bench clean
