@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dis
+import functools
 import gc
 import io
 import json
@@ -322,15 +323,25 @@ def in_process(
     return outcomes
 
 
-def _die_with_parent() -> None:
-    """On Linux, end this run if the process that forked it dies (a kernel restarted, a
-    grader's worker killed): in its own session, nothing else would end it."""
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl(2) on Linux, else None; looked up in the parent (dlsym takes a lock, and
+    building a ctypes library object in every child writes pages it would have to copy)."""
     if sys.platform != "linux":
-        return
+        return None
     import ctypes
 
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_parent(prctl: Callable[..., int] | None) -> None:
+    """On Linux, end this run if the process that forked it dies (a kernel restarted, a
+    grader's worker killed): in its own session, nothing else would end it."""
+    if prctl is not None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
 class Forked:
@@ -342,12 +353,13 @@ class Forked:
         self.died = ""
         self.scratch = tempfile.mkdtemp(prefix="orderkit-run-")
         read, write = os.pipe()
+        prctl = _prctl()
         with warnings.catch_warnings():  # 3.12+: forking a kernel, which has threads
             warnings.simplefilter("ignore", DeprecationWarning)
             self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             os.close(read)
-            _child(items, run, timeout, write, self.scratch)
+            _child(items, run, timeout, write, self.scratch, prctl)
         os.close(write)
         self.fd = read
         self._buffer = b""
@@ -425,13 +437,18 @@ class Forked:
 
 
 def _child(
-    items: Sequence[pytest.Item], run: Run, timeout: float, write: int, scratch: str
+    items: Sequence[pytest.Item],
+    run: Run,
+    timeout: float,
+    write: int,
+    scratch: str,
+    prctl: Callable[..., int] | None,
 ) -> None:
     """Body of a forked run: isolate, load the implementation, run, report, leave."""
     try:
         gc.disable()  # a short-lived process: collecting would only copy shared pages
         os.setsid()
-        _die_with_parent()
+        _die_with_parent(prctl)
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
