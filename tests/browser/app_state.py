@@ -52,6 +52,16 @@ def kernel_idle_script(state: str) -> str:
 }}"""
 
 
+def run_all_done_script(state: str) -> str:
+    """A page function ``(path) => bool``: a dialog is open, or the Run All started in the
+    page (``window.__orderkitRunAll``) has ended and no code cell is busy on an idle kernel."""
+    return f"""(path) => {{
+    const state = ({state})(path);
+    return state.dialog !== null
+        || (state.runAll !== null && state.kernel === 'idle' && state.busyCells === 0);
+}}"""
+
+
 def read_state(page: Page, state: str, path: str) -> dict[str, Any]:
     """The state as a dict (or the browser's error), for failure messages and dialogs."""
     try:

@@ -14,7 +14,12 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
-from tests.browser.app_state import kernel_idle_script, read_state, state_script
+from tests.browser.app_state import (
+    kernel_idle_script,
+    read_state,
+    run_all_done_script,
+    state_script,
+)
 from tests.browser.lab_server import Lab
 
 PAGE_READY_WITHIN = 60_000  # ms; loading the app and starting a kernel takes 3-6 s
@@ -37,11 +42,7 @@ _RUN_ALL = """async () => {
     );
 }"""
 
-_RUN_ALL_DONE = f"""(path) => {{
-    const state = ({_STATE})(path);
-    return state.dialog !== null
-        || (state.runAll !== null && state.kernel === 'idle' && state.busyCells === 0);
-}}"""
+_RUN_ALL_DONE = run_all_done_script(_STATE)
 
 # Errors in cells not tagged raises-exception (JupyterLab's Run All goes past tagged ones,
 # but still reports "not all fine"), with the cell's number and the error's last line.

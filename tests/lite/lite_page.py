@@ -17,7 +17,12 @@ from urllib.parse import quote
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from tests.browser.app_state import kernel_idle_script, read_state, state_script
+from tests.browser.app_state import (
+    kernel_idle_script,
+    read_state,
+    run_all_done_script,
+    state_script,
+)
 
 KERNEL_READY_WITHIN = 120_000  # ms; Pyodide and the preloaded wheels take ~10 s here
 RUN_ALL_WITHIN = 300_000  # ms
@@ -49,11 +54,7 @@ _RUN_ALL = """async (skip) => {
     );
 }"""
 
-_RUN_ALL_DONE = f"""(path) => {{
-    const state = ({_STATE})(path);
-    return state.dialog !== null
-        || (state.runAll !== null && state.kernel === 'idle' && state.busyCells === 0);
-}}"""
+_RUN_ALL_DONE = run_all_done_script(_STATE)
 
 _CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets.map((cell) => ({
     type: cell.model.type,
