@@ -24,10 +24,14 @@ export PYTHONHASHSEED := 0
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.cfg \
 	--nbval-cell-timeout=120
 # How fast, not how strict: the pytest processes that drive the kernels do without
-# hypothesis's plugin (~0.5 s to import; the kernels run hypothesis themselves), and
+# hypothesis's, anyio's and platformdirs's plugins and without assert rewriting (nbval
+# compares outputs itself; the kernels run hypothesis and pytest themselves).
 # tools/kernel_pool.py starts each notebook's own fresh kernel while the one before still
-# runs. `python -m pytest` puts the repository on sys.path, so it loads before nbval.
-NBVAL_FAST := -p no:hypothesispytest -p tools.kernel_pool
+# runs, and tools/notebook_plan.py gives each worker its whole list up front, longest
+# notebooks first (as timed in the last run). `python -m pytest` puts the repository on
+# sys.path, so both load before nbval.
+NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs \
+	-p tools.kernel_pool -p tools.notebook_plan
 
 .PHONY: help lab test chromium lint typecheck unit notebooks outputs release stability mutation \
 	bench clean

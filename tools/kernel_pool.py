@@ -6,10 +6,13 @@ stops it afterwards (~0.1 s, polling for the process to end). Here each kernel i
 one notebook ahead, in a thread, and stopped in a thread, so both waits overlap the cells
 of another notebook.
 
-The spare is started in the folder of the notebook that is running, the likeliest folder of
-the next one; when the last cell of a notebook runs, pytest knows which notebook comes next,
-and a spare for another folder is swapped for one in the right folder (or dropped when
-nothing comes next).
+When a notebook starts, the spare is started in the folder of the notebook that comes after
+it: the next one in pytest's list, or in an xdist worker's queue (``tools.notebook_plan``
+fills that queue with the worker's whole list up front). Nothing comes after it: no spare.
+A queue that does not reach that far yet (plain ``--dist loadscope``): the spare is started
+beside the running notebook, the likeliest folder, and when the last cell runs, pytest knows
+which notebook comes next, and a spare for another folder is swapped for one in the right
+folder (or dropped when nothing comes next).
 
 Every notebook still gets its own fresh kernel, started as nbval starts it (nbval's
 ``start_new_kernel``, same kernel name, folder and timeout, then its IOPub check). Loaded
@@ -21,15 +24,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from nbval import plugin as nbval_plugin  # type: ignore[import-untyped]
+from nbval import kernel as nbval_kernel  # type: ignore[import-untyped]
+from nbval import plugin as nbval_plugin
 from nbval.kernel import RunningKernel, start_new_kernel  # type: ignore[import-untyped]
 
 _Key = tuple[str, "str | None", float]
+_UNKNOWN = "unknown"  # what comes after a notebook, when the queue does not say yet
 
 
 def _thread(work: Callable[[], None], name: str) -> threading.Thread:
@@ -73,6 +81,20 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
         except BaseException:
             self._stderr.close()
             raise
+
+    def get_message(self, stream: str, timeout: float | None = None) -> dict[str, Any]:
+        """nbval's, without pretty-printing every message for a debug log that is off.
+
+        nbval formats each message with ``pformat`` before ``logger.debug`` drops it: ~0.3 ms
+        a message, ~0.4 s of a validation run. With debug logging on, nbval's own runs.
+        """
+        if nbval_kernel.logger.isEnabledFor(logging.DEBUG):
+            return super().get_message(stream, timeout)  # type: ignore[no-any-return]
+        if stream == "iopub":
+            return self.kc.get_iopub_msg(timeout=timeout)  # type: ignore[no-any-return]
+        if stream == "shell":
+            return self.kc.get_shell_msg(timeout=timeout)  # type: ignore[no-any-return]
+        raise ValueError(f'Invalid stream specified: "{stream}"')
 
     def stop(self) -> None:
         """What nbval calls after a notebook (or a cell timing out): returns at once."""
@@ -124,6 +146,10 @@ class KernelPool:
 
     def __init__(self) -> None:
         self._spare: _Spare | None = None
+        # The folder of the notebook after the one that asks next; None: none comes after it.
+        self.after: str | None = _UNKNOWN
+        self.current: pytest.Collector | None = None  # the notebook whose cells run
+        self.last_key: _Key | None = None  # of the kernel handed out last
         self._handed_out: list[PooledKernel] = []
         self._dropping: list[threading.Thread] = []
 
@@ -131,12 +157,21 @@ class KernelPool:
         self, kernel_name: str, cwd: str | None = None, startup_timeout: float = 60
     ) -> PooledKernel:
         key: _Key = (kernel_name, cwd, startup_timeout)
+        self.last_key = key
         self.expect(key)
         spare, self._spare = self._spare, None
         kernel = spare.take() if spare is not None else PooledKernel(*key)
-        self._spare = _Spare(key)  # the next notebook most likely sits beside this one
+        if self.after != _UNKNOWN:  # otherwise decided at the notebook's second cell
+            self.start_spare()
         self._handed_out.append(kernel)
         return kernel
+
+    def start_spare(self) -> None:
+        """Start the spare for the notebook after this one (beside it, if still unknown)."""
+        assert self.last_key is not None
+        name, cwd, timeout = self.last_key
+        folder = cwd if self.after == _UNKNOWN else self.after
+        self.expect(None if folder is None else (name, folder, timeout))
 
     def expect(self, key: _Key | None) -> None:
         """The next kernel wanted is ``key`` (None: no more): keep, swap or drop the spare."""
@@ -166,20 +201,58 @@ def pytest_configure(config: pytest.Config) -> None:
         nbval_plugin.RunningKernel = _POOL
 
 
+def _folder(cell: Any) -> str:
+    """The folder a notebook cell's kernel runs in, as nbval gives it (``cwd``)."""
+    return str(cell.parent.fspath.dirname)
+
+
+def _upcoming(item: pytest.Item) -> tuple[list[pytest.Item], bool]:
+    """The items that run after ``item``, and whether that list is complete.
+
+    In an xdist worker, its queue so far: the index of the next item, then the queue; the
+    shutdown marker (not an index) ends it. The worker runs xdist's ``remote.py`` as a
+    script, not as ``xdist.remote``, so its classes are found by what they hold.
+    """
+    items = item.session.items
+    for plugin in item.config.pluginmanager.get_plugins():
+        if hasattr(plugin, "torun") and hasattr(plugin, "nextitem_index"):
+            with plugin.torun.lock() as queue:
+                indices = [plugin.nextitem_index, *queue]
+            queued = list(itertools.takewhile(lambda index: isinstance(index, int), indices))
+            return [items[index] for index in queued], len(queued) < len(indices)
+    return items[items.index(item) + 1 :], True
+
+
+def _after(item: pytest.Item, nextitem: pytest.Item | None) -> str | None:
+    """The folder of the first notebook that runs after ``item``'s (None: none does)."""
+    if nextitem is None or nextitem.parent is not item.parent:  # the last cell: pytest knows
+        return _folder(nextitem) if isinstance(nextitem, nbval_plugin.IPyNbCell) else None
+    upcoming, complete = _upcoming(item)
+    for later in upcoming:
+        if later.parent is not item.parent:
+            return _folder(later) if isinstance(later, nbval_plugin.IPyNbCell) else None
+    return None if complete else _UNKNOWN
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    """Before a notebook's last cell: the spare should fit the notebook that comes next."""
+    """Where the notebook after this one runs: at its first cell, then as soon as known.
+
+    At the first cell, nbval is about to ask for the notebook's kernel, and the pool starts
+    the spare as it hands that kernel out. If the queue does not say yet, the second cell
+    looks again (xdist's shutdown, sent just after the work, has most likely come), and
+    else guesses this notebook's folder. At the last cell, pytest knows the next item.
+    """
     if not isinstance(item, nbval_plugin.IPyNbCell) or nbval_plugin.RunningKernel is not _POOL:
         return
-    if nextitem is not None and nextitem.parent is item.parent:
-        return  # not the last cell
-    if _POOL._spare is None:
+    if _POOL.current is not item.parent:
+        _POOL.current = item.parent
+        _POOL.after = _after(item, nextitem)
         return
-    if isinstance(nextitem, nbval_plugin.IPyNbCell):
-        name, _, timeout = _POOL._spare.key
-        _POOL.expect((name, str(nextitem.parent.fspath.dirname), timeout))  # as nbval's cwd
-    else:
-        _POOL.expect(None)
+    last = nextitem is None or nextitem.parent is not item.parent
+    if _POOL.last_key is not None and (last or _POOL.after == _UNKNOWN):
+        _POOL.after = _after(item, nextitem)
+        _POOL.start_spare()
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest reports objects left unclosed

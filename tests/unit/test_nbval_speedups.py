@@ -1,9 +1,10 @@
 """What makes `make notebooks` validate faster, validating no less.
 
 No process that reads a notebook builds jsonschema's IRI grammars (the pin in
-constraints.txt), and ``tools.kernel_pool`` starts each notebook's fresh kernel one
-notebook ahead. Both run here in separate processes, as `make notebooks` runs them
-(``-p``, the repository on ``sys.path``).
+constraints.txt), ``tools.kernel_pool`` starts each notebook's fresh kernel one notebook
+ahead, and ``tools.notebook_plan`` hands each xdist worker its notebooks up front, longest
+first. They run here in separate processes, as `make notebooks` runs them (``-p``, the
+repository on ``sys.path``).
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ def test_reading_a_notebook_builds_no_iri_grammar() -> None:
 
 
 def _notebook(folder: Path, name: str) -> Path:
-    """A one-cell notebook that records its kernel's process id and folder."""
+    """A one-cell notebook that records its kernel's process id, folder and xdist worker."""
     source = (
         "# NBVAL_IGNORE_OUTPUT\n"
         "import os, pathlib\n"
         "with open(os.environ['KERNELS_LOG'], 'a') as log:\n"
-        f"    print({name!r}, os.getpid(), pathlib.Path.cwd(), file=log)"
+        f"    worker = os.environ.get('PYTEST_XDIST_WORKER', '-')\n"
+        f"    print({name!r}, os.getpid(), worker, pathlib.Path.cwd(), file=log)"
     )
     notebook = {
         "cells": [
@@ -107,8 +109,79 @@ def test_kernel_pool_gives_every_notebook_a_fresh_kernel_in_its_folder(tmp_path:
     )
 
     assert done.returncode == 0, done.stdout[-3000:]
-    runs = [line.split(" ", 2) for line in log.read_text().splitlines()]
-    assert [name for name, _, _ in runs] == ["first", "second", "third"]
-    assert len({pid for _, pid, _ in runs}) == 3, "each notebook gets its own kernel"
-    assert [Path(folder) for _, _, folder in runs] == [path.parent for path in notebooks]
+    runs = [line.split(" ", 3) for line in log.read_text().splitlines()]
+    assert [name for name, _, _, _ in runs] == ["first", "second", "third"]
+    assert len({pid for _, pid, _, _ in runs}) == 3, "each notebook gets its own kernel"
+    assert [Path(folder) for _, _, _, folder in runs] == [path.parent for path in notebooks]
     assert _processes_with(f"KERNELS_LOG={log}") == [], "no kernel, spare or not, outlives it"
+
+
+COUNTED_KERNEL = """
+import os, sys
+with open(os.environ["KERNELS_STARTED"], "a") as started:
+    print(os.getpid(), file=started)
+from ipykernel.kernelapp import launch_new_instance
+launch_new_instance()
+"""
+
+
+def _counted_kernel(jupyter_path: Path) -> str:
+    """A kernel spec whose kernels write their process id to ``$KERNELS_STARTED`` at start."""
+    spec = jupyter_path / "kernels" / "counted"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-c", COUNTED_KERNEL, "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "counted", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    return "counted"
+
+
+@pytest.mark.slow
+def test_planned_workers_run_each_notebook_whole_in_a_kernel_nobody_else_used(
+    tmp_path: Path,
+) -> None:
+    notebooks = [_notebook(tmp_path / "lessons", name) for name in ("long", "b", "c")]
+    notebooks.append(_notebook(tmp_path / "exercises", "d"))
+    cache = tmp_path / "cache"
+    # Timed by an earlier run: "long" alone takes as long as the three others together.
+    seconds = {f"lessons/{name}.ipynb": 1.0 for name in ("b", "c")}
+    seconds |= {"lessons/long.ipynb": 3.0, "exercises/d.ipynb": 1.0}
+    (cache / "v" / "orderkit").mkdir(parents=True)
+    (cache / "v" / "orderkit" / "notebook-seconds").write_text(json.dumps(seconds))
+    kernel = _counted_kernel(tmp_path / "jupyter")
+    log, started = tmp_path / "kernels.log", tmp_path / "started.log"
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope"]
+    command += ["--nbval", "--nbval-kernel-name", kernel, "-c", os.devnull, "-W", "error"]
+    command += ["-p", "tools.kernel_pool", "-p", "tools.notebook_plan", "-o", f"cache_dir={cache}"]
+    env = {**os.environ, "KERNELS_LOG": str(log), "KERNELS_STARTED": str(started)}
+    env["JUPYTER_PATH"] = str(tmp_path / "jupyter")
+
+    done = subprocess.run(
+        [*command, "--rootdir", str(tmp_path), *map(str, notebooks)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert done.returncode == 0, done.stdout[-3000:]
+    runs = {
+        name: (pid, worker, Path(folder))
+        for name, pid, worker, folder in (
+            line.split(" ", 3) for line in log.read_text().splitlines()
+        )
+    }
+    assert {name: folder for name, (_, _, folder) in runs.items()} == {
+        path.stem: path.parent for path in notebooks
+    }
+    by_worker: dict[str, set[str]] = {}
+    for name, (_, worker, _) in runs.items():
+        by_worker.setdefault(worker, set()).add(name)
+    assert sorted(by_worker.values(), key=len) == [{"long"}, {"b", "c", "d"}]
+    kernels = {pid for pid, _, _ in runs.values()}
+    assert len(kernels) == 4, "each notebook gets its own kernel"
+    assert set(started.read_text().split()) == kernels, "no spare kernel went unused"
+    assert _processes_with(f"KERNELS_LOG={log}") == []
+    timed = json.loads((cache / "v" / "orderkit" / "notebook-seconds").read_text())
+    assert sorted(timed) == sorted(seconds), "this run's times replace the earlier ones"
+    assert all(timed[name] != seconds[name] for name in seconds)
