@@ -3,8 +3,9 @@
 nbval starts a fresh kernel for every notebook and waits for it (~0.5 s, about half of it
 idle: jupyter_client waits 0.2 s for stray IOPub messages, then nbval checks IOPub), and
 stops it afterwards (~0.1 s, polling for the process to end). Here each kernel is started
-one notebook ahead, in a thread, and stopped in a thread, so both waits overlap the cells
-of another notebook.
+one notebook ahead, in a thread, and stopped in a thread (waiting on the process, not
+polling), so both waits overlap the cells of another notebook. The first notebook's kernel
+and the spare start together.
 
 When a notebook starts, the spare is started in the folder of the notebook that comes after
 it: the next one in pytest's list, or in an xdist worker's queue (``tools.notebook_plan``
@@ -103,8 +104,22 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
 
     def _stop_now(self) -> None:
         with contextlib.suppress(Exception):  # a kernel that cannot be stopped is gone
+            self._kill()
             super().stop()
         self._stderr.close()
+
+    def _kill(self) -> None:
+        """Kill the kernel process and wait for its end, before nbval's stop.
+
+        nbval's stop (``shutdown_kernel(now=True)``) kills it too, then looks every 0.1 s
+        whether it has ended: ~0.11 s a stop, the last one of each worker at the end of the
+        run. Waiting on the process itself takes ~0.015 s; nbval's stop then finds it gone,
+        and still kills the kernel's process group and cleans up.
+        """
+        process = getattr(self.km.provisioner, "process", None)  # jupyter_client's Popen
+        if process is not None:
+            process.kill()
+            process.wait(timeout=5)
 
     def wait_stopped(self) -> None:
         self.stop()
@@ -160,9 +175,11 @@ class KernelPool:
         self.last_key = key
         self.expect(key)
         spare, self._spare = self._spare, None
-        kernel = spare.take() if spare is not None else PooledKernel(*key)
+        if spare is None:  # the first notebook: its kernel and the spare start together,
+            spare = _Spare(key)  # so that one boots while the other waits (see the top)
         if self.after != _UNKNOWN:  # otherwise decided at the notebook's second cell
             self.start_spare()
+        kernel = spare.take()
         self._handed_out.append(kernel)
         return kernel
 
