@@ -1,18 +1,19 @@
-"""A pytest-xdist scheduler that hands each worker its whole list of notebooks at the start.
+"""A pytest-xdist scheduler that deals the notebooks out longest first, one ahead.
 
-``--dist loadscope`` keeps each notebook on one worker but deals the notebooks out a few at
-a time, in order of cell count. Cell count says little about how long a notebook runs here
-(lesson 08 has 17 cells and runs a whole nbval session of its own; lesson 01 has 20 quick
-ones), so the two workers could end up to a second apart. And a worker never knows which
-notebook comes after the one it runs, so ``tools.kernel_pool`` had to guess the folder of the
-next kernel, and started kernels nobody used.
+``--dist loadscope`` keeps each notebook on one worker but deals the notebooks out in order
+of cell count, and gives a worker its next notebook only when two cells of the one it runs
+are left. Cell count says little about how long a notebook runs here (lesson 08 has 17
+cells and runs a whole nbval session of its own; lesson 01 has 20 quick ones), so the two
+workers could end up to a second apart. And a worker hardly ever knew which notebook comes
+after the one it runs, so ``tools.kernel_pool`` had to guess the folder of the next kernel,
+and started kernels nobody used.
 
-Here, once every worker has collected, the notebooks are split up front, longest first, each
-to the worker with the least work so far (LPT scheduling). How long a notebook runs is what
-it took in the last run, kept in pytest's cache (``.pytest_cache``); one never timed counts
-as its cell count times the mean seconds per cell of the timed ones (as one second a cell
-if none is timed). Every worker then gets its whole list and its shutdown at once, so its
-queue says what comes next, to the end.
+Here the notebooks are dealt out longest first (LPT scheduling), and each worker always
+holds the notebook it runs and the next one: when it finishes one, it is sent the longest
+left. So the short notebooks come last and even out the ends, and the kernel pool knows, as
+a notebook starts, where the next one runs. How long a notebook runs is what it took in the
+last run, kept in pytest's cache (``.pytest_cache``); one never timed counts as its cell
+count times the mean seconds per cell of the timed ones (one second a cell if none is).
 
 What runs is unchanged: the same notebooks, each whole on one worker, its cells in order,
 each in a fresh kernel. Loaded with ``-p tools.notebook_plan`` beside ``--dist loadscope``
@@ -21,7 +22,6 @@ each in a fresh kernel. Loaded with ``-p tools.notebook_plan`` beside ``--dist l
 
 from __future__ import annotations
 
-import heapq
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -46,23 +46,16 @@ def estimates(cells: Mapping[str, int], timed: Mapping[str, float]) -> dict[str,
     return {scope: known.get(scope, cells[scope] * per_cell) for scope in cells}
 
 
-def plan(costs: Mapping[str, float], workers: int) -> list[list[str]]:
-    """Split notebooks over ``workers``: longest first, each to the least loaded worker.
+def longest_first(costs: Mapping[str, float]) -> list[str]:
+    """The notebooks, longest first; equal ones by name, so the order is always the same."""
+    return sorted(costs, key=lambda scope: (-costs[scope], scope))
 
-    Ties go to the lower worker and, between notebooks, to the earlier name, so the same
-    costs always give the same plan.
-    """
-    lists: list[list[str]] = [[] for _ in range(workers)]
-    loads = [(0.0, worker) for worker in range(workers)]
-    for scope in sorted(costs, key=lambda scope: (-costs[scope], scope)):
-        load, worker = heapq.heappop(loads)
-        lists[worker].append(scope)
-        heapq.heappush(loads, (load + costs[scope], worker))
-    return lists
+
+AHEAD = 2  # notebooks a worker holds: the one it runs, and the next
 
 
 class PlannedScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
-    """loadscope's bookkeeping, with the whole plan sent in the first distribution."""
+    """loadscope's bookkeeping, its queue longest first, each worker :data:`AHEAD` deep."""
 
     collection: list[str] | None  # loadscope's: set once every worker has collected
 
@@ -80,14 +73,31 @@ class PlannedScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
         for nodeid in collection:
             units[self._split_scope(nodeid)][nodeid] = False
         costs = estimates({scope: len(unit) for scope, unit in units.items()}, self._timed)
+        for scope in longest_first(costs):
+            self.workqueue[scope] = units[scope]
         nodes: Sequence[WorkerController] = self.nodes
-        for node, scopes in zip(nodes, plan(costs, len(nodes)), strict=True):
-            own = self.registered_collections[node]
-            self.assigned_work[node] = {scope: units[scope] for scope in scopes}
-            indices = [own.index(nodeid) for scope in scopes for nodeid in units[scope]]
-            if indices:
-                node.send_runtest_some(indices)
-            node.shutdown()
+        for _ in range(AHEAD):  # in turns, so that the longest notebooks start at once
+            for node in nodes:
+                if self.workqueue:
+                    self._assign_work_unit(node)
+        if not self.workqueue:
+            for node in nodes:
+                node.shutdown()
+
+    def _reschedule(self, node: WorkerController) -> None:
+        """After each cell: a worker that finished a notebook gets the longest one left."""
+        if node.shutting_down:
+            return
+        if not self.workqueue:
+            node.shutdown()  # behind its work: its queue now says nothing more comes
+            return
+        held = self.assigned_work.get(node, {}).values()
+        if sum(not all(unit.values()) for unit in held) < AHEAD:
+            self._assign_work_unit(node)
+        if not self.workqueue:  # all dealt out: every worker's queue is now complete
+            for each in self.nodes:
+                if not each.shutting_down:
+                    each.shutdown()
 
 
 class NotebookTimes:

@@ -136,15 +136,13 @@ def _counted_kernel(jupyter_path: Path) -> str:
 
 
 @pytest.mark.slow
-def test_planned_workers_run_each_notebook_whole_in_a_kernel_nobody_else_used(
-    tmp_path: Path,
-) -> None:
-    notebooks = [_notebook(tmp_path / "lessons", name) for name in ("long", "b", "c")]
-    notebooks.append(_notebook(tmp_path / "exercises", "d"))
+def test_longest_notebooks_first_each_in_a_kernel_nobody_else_used(tmp_path: Path) -> None:
+    notebooks = [_notebook(tmp_path / "lessons", name) for name in ("b", "long", "c")]
+    notebooks += [_notebook(tmp_path / "exercises", name) for name in ("e", "d")]
     cache = tmp_path / "cache"
-    # Timed by an earlier run: "long" alone takes as long as the three others together.
+    # Timed by an earlier run: "long", then "d", take longest.
     seconds = {f"lessons/{name}.ipynb": 1.0 for name in ("b", "c")}
-    seconds |= {"lessons/long.ipynb": 3.0, "exercises/d.ipynb": 1.0}
+    seconds |= {"lessons/long.ipynb": 3.0, "exercises/d.ipynb": 2.0, "exercises/e.ipynb": 0.5}
     (cache / "v" / "orderkit").mkdir(parents=True)
     (cache / "v" / "orderkit" / "notebook-seconds").write_text(json.dumps(seconds))
     kernel = _counted_kernel(tmp_path / "jupyter")
@@ -174,12 +172,12 @@ def test_planned_workers_run_each_notebook_whole_in_a_kernel_nobody_else_used(
     assert {name: folder for name, (_, _, folder) in runs.items()} == {
         path.stem: path.parent for path in notebooks
     }
-    by_worker: dict[str, set[str]] = {}
-    for name, (_, worker, _) in runs.items():
-        by_worker.setdefault(worker, set()).add(name)
-    assert sorted(by_worker.values(), key=len) == [{"long"}, {"b", "c", "d"}]
+    by_worker: dict[str, list[str]] = {}
+    for name, (_, worker, _) in runs.items():  # in the order they ran
+        by_worker.setdefault(worker, []).append(name)
+    assert {names[0] for names in by_worker.values()} == {"long", "d"}, by_worker
     kernels = {pid for pid, _, _ in runs.values()}
-    assert len(kernels) == 4, "each notebook gets its own kernel"
+    assert len(kernels) == 5, "each notebook gets its own kernel"
     assert set(started.read_text().split()) == kernels, "no spare kernel went unused"
     assert _processes_with(f"KERNELS_LOG={log}") == []
     timed = json.loads((cache / "v" / "orderkit" / "notebook-seconds").read_text())
