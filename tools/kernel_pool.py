@@ -15,8 +15,9 @@ beside the running notebook, the likeliest folder, and when the last cell runs, 
 which notebook comes next, and a spare for another folder is swapped for one in the right
 folder (or dropped when nothing comes next).
 
-Every notebook still gets its own fresh kernel, started as nbval starts it (nbval's
-``start_new_kernel``, same kernel name, folder and timeout, then its IOPub check). Loaded
+Every notebook still gets its own fresh kernel, started as nbval starts it (nbval's kernel
+spec manager, same kernel name, folder and timeout, a kernel_info answer, then nbval's IOPub
+check), less jupyter_client's final 0.2 s wait for IOPub to fall silent. Loaded
 with ``-p tools.kernel_pool`` (``make notebooks``); it replaces
 ``nbval.plugin.RunningKernel`` for this process only.
 """
@@ -29,13 +30,19 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
+from queue import Empty
 from typing import Any
 
 import pytest
+from jupyter_client.manager import KernelManager
 from nbval import kernel as nbval_kernel  # type: ignore[import-untyped]
 from nbval import plugin as nbval_plugin
-from nbval.kernel import RunningKernel, start_new_kernel  # type: ignore[import-untyped]
+from nbval.kernel import (  # type: ignore[import-untyped]
+    NbvalKernelspecManager,
+    RunningKernel,
+)
 
 _Key = tuple[str, "str | None", float]
 _UNKNOWN = "unknown"  # what comes after a notebook, when the queue does not say yet
@@ -62,7 +69,8 @@ def _thread(work: Callable[[], None], name: str) -> threading.Thread:
 
 
 class PooledKernel(RunningKernel):  # type: ignore[misc]
-    """nbval's ``RunningKernel``, started as nbval starts it; ``stop()`` ends it in a thread.
+    """nbval's ``RunningKernel``, started as nbval starts it (see the top); ``stop()`` ends it
+    in a thread.
 
     It also closes the ``/dev/null`` it sends the kernel's stderr to (nbval leaves its own
     open, which is harmless only as long as nothing collects the kernel object).
@@ -71,17 +79,39 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
     def __init__(self, kernel_name: str, cwd: str | None = None, startup_timeout: float = 60):
         self._stderr = open(os.devnull, "w")  # noqa: SIM115 - closed in _stop_now
         self.stopping: threading.Thread | None = None
+        self.km = KernelManager(
+            kernel_name=kernel_name, kernel_spec_manager=NbvalKernelspecManager()
+        )
         try:
-            self.km, self.kc = start_new_kernel(
-                startup_timeout=startup_timeout,
-                kernel_name=kernel_name,
-                stderr=self._stderr,
-                cwd=cwd,
-            )
-            self._ensure_iopub_up()
+            self.km.start_kernel(stderr=self._stderr, cwd=cwd)
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self._wait_for_kernel_info(startup_timeout)
+            self._ensure_iopub_up()  # nbval's: its kernel_info's idle comes on IOPub
         except BaseException:
-            self._stderr.close()
+            self._stop_now()
             raise
+
+    def _wait_for_kernel_info(self, timeout: float) -> None:
+        """Wait until the kernel answers on its shell channel, as nbval's start does.
+
+        nbval starts a kernel with jupyter_client's ``wait_for_ready``, which ends by
+        waiting 0.2 s for IOPub to fall silent, to drop stray messages. nbval reads only
+        the messages of its own requests (it matches each message's parent), and its IOPub
+        check follows, so here that wait is left out: 0.2 s off each kernel start, and off
+        the critical path at the start of each worker.
+        """
+        deadline = time.monotonic() + timeout
+        msg_id = self.kc.kernel_info()
+        while True:
+            try:
+                self.await_reply(msg_id, timeout=1)
+                return
+            except Empty:
+                if not self.km.is_alive():
+                    raise RuntimeError("The kernel died before it answered kernel_info") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"The kernel did not answer in {timeout} s") from None
 
     def get_message(self, stream: str, timeout: float | None = None) -> dict[str, Any]:
         """nbval's, without pretty-printing every message for a debug log that is off.
@@ -92,9 +122,9 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
         if nbval_kernel.logger.isEnabledFor(logging.DEBUG):
             return super().get_message(stream, timeout)  # type: ignore[no-any-return]
         if stream == "iopub":
-            return self.kc.get_iopub_msg(timeout=timeout)  # type: ignore[no-any-return]
+            return self.kc.get_iopub_msg(timeout=timeout)
         if stream == "shell":
-            return self.kc.get_shell_msg(timeout=timeout)  # type: ignore[no-any-return]
+            return self.kc.get_shell_msg(timeout=timeout)
         raise ValueError(f'Invalid stream specified: "{stream}"')
 
     def stop(self) -> None:

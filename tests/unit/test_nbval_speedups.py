@@ -183,3 +183,18 @@ def test_longest_notebooks_first_each_in_a_kernel_nobody_else_used(tmp_path: Pat
     timed = json.loads((cache / "v" / "orderkit" / "notebook-seconds").read_text())
     assert sorted(timed) == sorted(seconds), "this run's times replace the earlier ones"
     assert all(timed[name] != seconds[name] for name in seconds)
+
+
+def test_a_kernel_that_dies_at_start_is_a_clear_error_not_a_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tmp_path / "kernels" / "dying"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-c", "raise SystemExit(3)", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "dying"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))  # tools/ is no package
+    from kernel_pool import PooledKernel
+
+    with pytest.raises(RuntimeError, match="died before it answered"):
+        PooledKernel("dying", startup_timeout=60)
