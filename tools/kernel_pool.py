@@ -93,25 +93,35 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
             raise
 
     def _wait_for_kernel_info(self, timeout: float) -> None:
-        """Wait until the kernel answers on its shell channel, as nbval's start does.
+        """Wait until the kernel answers on shell and IOPub is connected, as nbval's start does.
 
-        nbval starts a kernel with jupyter_client's ``wait_for_ready``, which ends by
-        waiting 0.2 s for IOPub to fall silent, to drop stray messages. nbval reads only
-        the messages of its own requests (it matches each message's parent), and its IOPub
-        check follows, so here that wait is left out: 0.2 s off each kernel start, and off
-        the critical path at the start of each worker.
+        nbval starts a kernel with jupyter_client's ``wait_for_ready``: it asks kernel_info
+        until a reply comes and then an IOPub message within 0.2 s (IOPub connects only
+        after a while, and an idle status sent before that is lost), and it ends by waiting
+        0.2 s more for IOPub to fall silent, to drop stray messages. That last wait is left
+        out here: nbval reads only the messages of its own requests (it matches each
+        message's parent), and its own IOPub check follows. 0.2 s off each kernel start,
+        and off the critical path at the start of each worker.
         """
         deadline = time.monotonic() + timeout
-        msg_id = self.kc.kernel_info()
         while True:
+            self.kc.kernel_info()
             try:
-                self.await_reply(msg_id, timeout=1)
-                return
+                reply = self.kc.get_shell_msg(timeout=1)
             except Empty:
-                if not self.km.is_alive():
-                    raise RuntimeError("The kernel died before it answered kernel_info") from None
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"The kernel did not answer in {timeout} s") from None
+                pass
+            else:
+                if reply["msg_type"] == "kernel_info_reply":
+                    try:
+                        self.kc.get_iopub_msg(timeout=0.2)
+                    except Empty:
+                        pass  # IOPub not connected yet: ask again
+                    else:
+                        return
+            if not self.km.is_alive():
+                raise RuntimeError("The kernel died before it answered kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"The kernel did not answer kernel_info in {timeout} s")
 
     def get_message(self, stream: str, timeout: float | None = None) -> dict[str, Any]:
         """nbval's, without pretty-printing every message for a debug log that is off.
