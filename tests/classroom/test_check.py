@@ -395,7 +395,8 @@ def test_a_run_dies_with_the_process_that_forked_it(tmp_path: Path) -> None:
         check("unit-tests", module=module, timeout=120)
         os._exit(0)
     deadline = time.monotonic() + 30
-    while not marker.exists() and time.monotonic() < deadline:
+    # The file exists as soon as open() makes it, before the run's pid is written into it.
+    while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
