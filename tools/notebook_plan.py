@@ -106,7 +106,13 @@ class NotebookTimes:
     def __init__(self, config: pytest.Config) -> None:
         self._cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
         stored = self._cache.get(CACHE_KEY, {}) if self._cache is not None else {}
-        self.timed: dict[str, float] = stored if isinstance(stored, dict) else {}
+        # A cache edited by hand, or by another version: only sane times are kept.
+        items = stored.items() if isinstance(stored, dict) else ()
+        self.timed: dict[str, float] = {
+            str(scope): float(seconds)
+            for scope, seconds in items
+            if isinstance(seconds, (int, float)) and 0 <= seconds < float("inf")
+        }
         self._this_run: dict[str, float] = defaultdict(float)
 
     @pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own

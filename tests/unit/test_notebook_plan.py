@@ -18,7 +18,14 @@ import pytest
 
 # tools/ holds scripts and `make notebooks`'s plugins, not a package: imported from there.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from notebook_plan import PlannedScopeScheduling, estimates, longest_first, scope_of
+from notebook_plan import (
+    CACHE_KEY,
+    NotebookTimes,
+    PlannedScopeScheduling,
+    estimates,
+    longest_first,
+    scope_of,
+)
 
 
 def test_a_cell_belongs_to_its_notebook() -> None:
@@ -141,3 +148,12 @@ def test_dealing_by_cell_count_when_nothing_is_timed_still_runs_everything() -> 
 
     assert sorted(nb for worker in done.ran.values() for nb in worker) == sorted(CELLS)
     assert {done.ran["gw0"][0], done.ran["gw1"][0]} == {"01", "07"}  # the most cells
+
+
+def test_a_cache_that_holds_junk_plans_from_the_sane_times_only() -> None:
+    stored = {"a": 1.5, "b": "slow", "c": None, "d": -1, "e": float("nan"), "f": 2}
+    cache = SimpleNamespace(get=lambda key, default: stored if key == CACHE_KEY else default)
+
+    times = NotebookTimes(SimpleNamespace(cache=cache))  # type: ignore[arg-type]
+
+    assert times.timed == {"a": 1.5, "f": 2.0}
