@@ -9,11 +9,11 @@ and the spare start together.
 
 When a notebook starts, the spare is started in the folder of the notebook that comes after
 it: the next one in pytest's list, or in an xdist worker's queue (``tools.notebook_plan``
-fills that queue with the worker's whole list up front). Nothing comes after it: no spare.
-A queue that does not reach that far yet (plain ``--dist loadscope``): the spare is started
-beside the running notebook, the likeliest folder, and when the last cell runs, pytest knows
-which notebook comes next, and a spare for another folder is swapped for one in the right
-folder (or dropped when nothing comes next).
+keeps the next notebook in that queue). Nothing comes after it: no spare. A queue that does
+not say yet (the next notebook is sent as the previous one ends, or plain ``--dist
+loadscope``): the second cell looks again, else the spare is started beside the running
+notebook, the likeliest folder; at the last cell pytest knows which notebook comes next,
+and a spare for another folder is swapped for one in the right folder (or dropped).
 
 Every notebook still gets its own fresh kernel, started as nbval starts it (nbval's kernel
 spec manager, same kernel name, folder and timeout, a kernel_info answer, then nbval's IOPub
@@ -297,7 +297,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
     At the first cell, nbval is about to ask for the notebook's kernel, and the pool starts
     the spare as it hands that kernel out. If the queue does not say yet, the second cell
-    looks again (xdist's shutdown, sent just after the work, has most likely come), and
+    looks again (what the controller sends as a notebook ends has most likely come), and
     else guesses this notebook's folder. At the last cell, pytest knows the next item.
     """
     if not isinstance(item, nbval_plugin.IPyNbCell) or nbval_plugin.RunningKernel is not _POOL:

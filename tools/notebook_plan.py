@@ -63,6 +63,9 @@ class PlannedScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
         super().__init__(config, log)
         self._timed = dict(timed)
 
+    def _split_scope(self, nodeid: str) -> str:
+        return scope_of(nodeid)  # the same split as loadscope's, and as the times are kept
+
     def schedule(self) -> None:
         if self.collection is not None or not self._check_nodes_have_same_collection():
             super().schedule()  # a node added later, or collections that differ

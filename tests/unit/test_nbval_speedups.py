@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from kernel_pool import PooledKernel
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -193,8 +194,6 @@ def test_a_kernel_that_dies_at_start_is_a_clear_error_not_a_wait(
     argv = [sys.executable, "-c", "raise SystemExit(3)", "-f", "{connection_file}"]
     (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "dying"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-    monkeypatch.syspath_prepend(str(ROOT / "tools"))  # tools/ is no package
-    from kernel_pool import PooledKernel
 
     with pytest.raises(RuntimeError, match="died before it answered"):
         PooledKernel("dying", startup_timeout=60)

@@ -8,16 +8,11 @@ The whole plugin, with real workers, kernels and pytest's cache, runs in
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-# tools/ holds scripts and `make notebooks`'s plugins, not a package: imported from there.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from notebook_plan import (
     CACHE_KEY,
     NotebookTimes,
