@@ -27,7 +27,8 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.
 # hypothesis's, anyio's and platformdirs's plugins and without assert rewriting (nbval
 # compares outputs itself; the kernels run hypothesis and pytest themselves).
 # tools/kernel_pool.py starts each notebook's own fresh kernel while the one before still
-# runs, and tools/notebook_plan.py deals the notebooks out longest first (as timed in the
+# runs (forked from a process that has imported ipykernel once: tools/kernel_fork.py), and
+# tools/notebook_plan.py deals the notebooks out longest first (as timed in the
 # last run), each worker holding the one it runs and the next. `python -m pytest` puts the
 # repository on sys.path, so both load before nbval.
 NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs \

@@ -17,23 +17,27 @@ and a spare for another folder is swapped for one in the right folder (or droppe
 
 Every notebook still gets its own fresh kernel, started as nbval starts it (nbval's kernel
 spec manager, same kernel name, folder and timeout, a kernel_info answer, then nbval's IOPub
-check), less jupyter_client's final 0.2 s wait for IOPub to fall silent. Loaded
-with ``-p tools.kernel_pool`` (``make notebooks``); it replaces
-``nbval.plugin.RunningKernel`` for this process only.
+check), less jupyter_client's final 0.2 s wait for IOPub to fall silent. An ipykernel of
+this Python is forked from a process that has imported ipykernel once
+(``tools/kernel_fork.py``: ~0.2 s of CPU less per kernel); any other kernel is launched as
+jupyter_client launches it. Loaded with ``-p tools.kernel_pool`` (``make notebooks``); it
+replaces ``nbval.plugin.RunningKernel`` for this process only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import itertools
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from queue import Empty
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from jupyter_client.manager import KernelManager
@@ -43,6 +47,13 @@ from nbval.kernel import (  # type: ignore[import-untyped]
     NbvalKernelspecManager,
     RunningKernel,
 )
+
+if TYPE_CHECKING:
+    from kernel_fork import ForkServer
+else:  # the module beside this one, as tools.kernel_fork (-p tools.kernel_pool) or not (tests)
+    ForkServer = importlib.import_module(
+        f"{__package__}.kernel_fork" if __package__ else "kernel_fork"
+    ).ForkServer
 
 _Key = tuple[str, "str | None", float]
 _UNKNOWN = "unknown"  # what comes after a notebook, when the queue does not say yet
@@ -76,12 +87,20 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
     open, which is harmless only as long as nothing collects the kernel object).
     """
 
-    def __init__(self, kernel_name: str, cwd: str | None = None, startup_timeout: float = 60):
+    def __init__(
+        self,
+        kernel_name: str,
+        cwd: str | None = None,
+        startup_timeout: float = 60,
+        forks: ForkServer | None = None,
+    ):
         self._stderr = open(os.devnull, "w")  # noqa: SIM115 - closed in _stop_now
         self.stopping: threading.Thread | None = None
         self.km = KernelManager(
             kernel_name=kernel_name, kernel_spec_manager=NbvalKernelspecManager()
         )
+        if forks is not None:  # forked from a zygote if the kernel is ipykernel's
+            self.km.provisioner = forks.provisioner(self.km)
         try:
             self.km.start_kernel(stderr=self._stderr, cwd=cwd)
             self.kc = self.km.client()
@@ -170,8 +189,9 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
 class _Spare:
     """A kernel being started in a thread, for the notebook that will want it."""
 
-    def __init__(self, key: _Key) -> None:
+    def __init__(self, key: _Key, forks: ForkServer | None) -> None:
         self.key = key
+        self._forks = forks
         self._kernel: PooledKernel | None = None
         self._error: BaseException | None = None
         self._thread = _thread(self._start, "nbval-spare")
@@ -179,7 +199,7 @@ class _Spare:
     def _start(self) -> None:
         name, cwd, timeout = self.key
         try:
-            self._kernel = PooledKernel(name, cwd=cwd, startup_timeout=timeout)
+            self._kernel = PooledKernel(name, cwd, timeout, self._forks)
         except BaseException as error:  # handed to the notebook that takes this kernel
             self._error = error
 
@@ -207,6 +227,13 @@ class KernelPool:
         self.last_key: _Key | None = None  # of the kernel handed out last
         self._handed_out: list[PooledKernel] = []
         self._dropping: list[threading.Thread] = []
+        self._forks: ForkServer | None = None
+
+    def forks(self) -> ForkServer:
+        """The zygote kernels are forked from (``tools/kernel_fork.py``), made on first use."""
+        if self._forks is None:
+            self._forks = ForkServer(sys.executable)
+        return self._forks
 
     def __call__(
         self, kernel_name: str, cwd: str | None = None, startup_timeout: float = 60
@@ -216,7 +243,9 @@ class KernelPool:
         self.expect(key)
         spare, self._spare = self._spare, None
         if spare is None:  # the first notebook: its kernel and the spare start together,
-            spare = _Spare(key)  # so that one boots while the other waits (see the top)
+            spare = _Spare(
+                key, self.forks()
+            )  # so that one boots while the other waits (see the top)
         if self.after != _UNKNOWN:  # otherwise decided at the notebook's second cell
             self.start_spare()
         kernel = spare.take()
@@ -236,7 +265,7 @@ class KernelPool:
             return
         if self._spare is not None:
             self._dropping.append(_thread(self._spare.discard, "nbval-drop"))
-        self._spare = _Spare(key) if key is not None else None
+        self._spare = _Spare(key, self.forks()) if key is not None else None
 
     def close(self) -> None:
         """Stop the spare, and wait until every kernel handed out has stopped."""
@@ -247,6 +276,9 @@ class KernelPool:
             kernel.wait_stopped()
         self._dropping.clear()
         self._handed_out.clear()
+        if self._forks is not None:
+            self._forks.close()
+            self._forks = None
 
 
 _POOL = KernelPool()

@@ -2,8 +2,9 @@
 
 No process that reads a notebook builds jsonschema's IRI grammars (the pin in
 constraints.txt), ``tools.kernel_pool`` starts each notebook's fresh kernel one notebook
-ahead, and ``tools.notebook_plan`` hands each xdist worker its notebooks up front, longest
-first. They run here in separate processes, as `make notebooks` runs them (``-p``, the
+ahead (forked by ``tools/kernel_fork.py``, tested in test_kernel_fork.py), and
+``tools.notebook_plan`` deals the notebooks out to the xdist workers longest first, one
+ahead. They run here in separate processes, as `make notebooks` runs them (``-p``, the
 repository on ``sys.path``).
 """
 
