@@ -1,12 +1,13 @@
 """Kernels forked from a process that has imported ipykernel once (``kernel_zygote.py``).
 
-A kernel start is ~0.23 s of CPU, ~0.2 s of it importing ipykernel and what it needs
-(IPython, jupyter_client, ZeroMQ, tornado). Strict validation starts one per notebook; on 2
-cores that import is a fifth of ``make notebooks``. Here one zygote per process imports it,
-and each kernel is a fork of it (~0.03 s), set up as ``python -m ipykernel_launcher`` would
-be: its own session and folder, its environment and argv, standard streams as given, no
-other open file. No kernel runs in the zygote, so each one starts from the state right after
-that import, which is the same for all of them.
+A kernel takes ~0.31 s of CPU until it first answers, ~0.2 s of it importing ipykernel and
+what it needs (IPython, jupyter_client, ZeroMQ, tornado). Strict validation starts one per
+notebook; on 2 cores that import was a sixth of ``make notebooks``. Here one zygote per
+process imports it (~0.21 s, once), and each kernel is a fork of it that takes ~0.14 s of
+CPU until it first answers. A forked kernel is set up as ``python -m ipykernel_launcher``
+would set it up: its own session and folder, its environment and argv, standard streams as
+given, no other open file. No kernel runs in the zygote, so each one starts from the state
+right after that import, which is the same for all of them.
 
 ``ForkingProvisioner`` is jupyter_client's ``LocalProvisioner`` with the launch swapped: the
 kernel's process is a ``ForkedProcess`` (what ``Popen`` offers jupyter_client: poll, wait,

@@ -19,7 +19,7 @@ Every notebook still gets its own fresh kernel, started as nbval starts it (nbva
 spec manager, same kernel name, folder and timeout, a kernel_info answer, then nbval's IOPub
 check), less jupyter_client's final 0.2 s wait for IOPub to fall silent. An ipykernel of
 this Python is forked from a process that has imported ipykernel once
-(``tools/kernel_fork.py``: ~0.2 s of CPU less per kernel); any other kernel is launched as
+(``tools/kernel_fork.py``: ~0.17 s of CPU less per kernel); any other kernel is launched as
 jupyter_client launches it. Loaded with ``-p tools.kernel_pool`` (``make notebooks``); it
 replaces ``nbval.plugin.RunningKernel`` for this process only.
 """
