@@ -7,7 +7,9 @@ process imports it (~0.21 s, once), and each kernel is a fork of it that takes ~
 CPU until it first answers. A forked kernel is set up as ``python -m ipykernel_launcher``
 would set it up: its own session and folder, its environment and argv, standard streams as
 given, no other open file. No kernel runs in the zygote, so each one starts from the state
-right after that import, which is the same for all of them.
+right after that import, which is the same for all of them. (In ``ps`` a forked kernel
+shows the zygote's command line, and ``/proc/PID/environ`` the zygote's environment: both
+are what the process was started with, the zygote.)
 
 ``ForkingProvisioner`` is jupyter_client's ``LocalProvisioner`` with the launch swapped: the
 kernel's process is a ``ForkedProcess`` (what ``Popen`` offers jupyter_client: poll, wait,
@@ -35,7 +37,8 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 ZYGOTE = Path(__file__).with_name("kernel_zygote.py")
 _LAUNCHER_ARGS = ["-m", "ipykernel_launcher"]
-_HANDLED = {"stdin", "stdout", "stderr", "env", "cwd", "independent"}
+_HANDLED = {"stdin", "stdout", "stderr", "env", "cwd", "independent"}  # of Popen's options
+_NOT_FOR_POPEN = {"extra_arguments", "kernel_id"}  # in launch_kernel's, for the provisioner
 # Environment variables that differ from kernel to kernel and that nothing reads on import
 # (ipykernel 7.4, IPython 9, jupyter_client 8): pytest's name of the test running when the
 # kernel started, and the notebook's session name. The rest of a kernel's environment must
@@ -110,6 +113,11 @@ class ForkServer:
         self._zygote: subprocess.Popen[bytes] | None = None
         self._channel: socket.socket | None = None
         self.env: dict[str, str] | None = None  # the zygote's, but for _PER_KERNEL
+
+    @property
+    def pid(self) -> int | None:
+        """The zygote's process id; None: not started (or closed)."""
+        return self._zygote.pid if self._zygote is not None else None
 
     def _start(self, env: dict[str, str]) -> socket.socket | None:
         """The socket to a zygote started with ``env``; None: it has another environment,
@@ -221,18 +229,18 @@ class ForkingProvisioner(LocalProvisioner):
         )
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        scrubbed = self._scrub_kwargs(kwargs)
-        if not self._forkable(cmd, scrubbed):
+        options = {name: value for name, value in kwargs.items() if name not in _NOT_FOR_POPEN}
+        if not self._forkable(cmd, options):
             return await super().launch_kernel(cmd, **kwargs)
         assert self.forks is not None
-        env = dict(scrubbed.get("env") or os.environ)
+        env = dict(options.get("env") or os.environ)
         env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launch_kernel
-        cwd = os.fspath(scrubbed.get("cwd") or os.getcwd())
+        cwd = os.fspath(options.get("cwd") or os.getcwd())
         with ExitStack() as opened:
             stdio = [
-                _descriptor(scrubbed.get("stdin", subprocess.PIPE), 0, opened),
-                _descriptor(scrubbed.get("stdout"), 1, opened),
-                _descriptor(scrubbed.get("stderr"), 2, opened),
+                _descriptor(options.get("stdin", subprocess.PIPE), 0, opened),
+                _descriptor(options.get("stdout"), 1, opened),
+                _descriptor(options.get("stderr"), 2, opened),
             ]
             if None in stdio:
                 return await super().launch_kernel(cmd, **kwargs)

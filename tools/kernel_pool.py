@@ -243,9 +243,7 @@ class KernelPool:
         self.expect(key)
         spare, self._spare = self._spare, None
         if spare is None:  # the first notebook: its kernel and the spare start together,
-            spare = _Spare(
-                key, self.forks()
-            )  # so that one boots while the other waits (see the top)
+            spare = _Spare(key, self.forks())  # so one boots while the other waits (the top)
         if self.after != _UNKNOWN:  # otherwise decided at the notebook's second cell
             self.start_spare()
         kernel = spare.take()
