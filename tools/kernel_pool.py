@@ -175,7 +175,7 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
         run. Waiting on the process itself takes ~0.015 s; nbval's stop then finds it gone,
         and still kills the kernel's process group and cleans up.
         """
-        process = getattr(self.km.provisioner, "process", None)  # jupyter_client's Popen
+        process = getattr(self.km.provisioner, "process", None)  # a Popen or a ForkedProcess
         if process is not None:
             process.kill()
             process.wait(timeout=5)
@@ -189,7 +189,7 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
 class _Spare:
     """A kernel being started in a thread, for the notebook that will want it."""
 
-    def __init__(self, key: _Key, forks: ForkServer | None) -> None:
+    def __init__(self, key: _Key, forks: ForkServer) -> None:
         self.key = key
         self._forks = forks
         self._kernel: PooledKernel | None = None

@@ -83,24 +83,24 @@ class PlannedScopeScheduling(LoadScopeScheduling):  # type: ignore[misc]
             for node in nodes:
                 if self.workqueue:
                     self._assign_work_unit(node)
-        if not self.workqueue:
-            for node in nodes:
-                node.shutdown()
+        self._shutdown_when_dealt()
 
     def _reschedule(self, node: WorkerController) -> None:
         """After each cell: a worker that finished a notebook gets the longest one left."""
         if node.shutting_down:
             return
-        if not self.workqueue:
-            node.shutdown()  # behind its work: its queue now says nothing more comes
-            return
         held = self.assigned_work.get(node, {}).values()
-        if sum(not all(unit.values()) for unit in held) < AHEAD:
+        if self.workqueue and sum(not all(unit.values()) for unit in held) < AHEAD:
             self._assign_work_unit(node)
-        if not self.workqueue:  # all dealt out: every worker's queue is now complete
-            for each in self.nodes:
-                if not each.shutting_down:
-                    each.shutdown()
+        self._shutdown_when_dealt()
+
+    def _shutdown_when_dealt(self) -> None:
+        """All dealt out: each worker is told behind its work, so its queue says that
+        nothing more comes (the kernel pool then starts no spare after its last one)."""
+        if not self.workqueue:
+            for node in self.nodes:
+                if not node.shutting_down:
+                    node.shutdown()
 
 
 class NotebookTimes:

@@ -31,6 +31,7 @@ from orderkit.classroom.sandbox import (
     probe,
     start,
 )
+from tests.processes import live_with
 
 Start = Callable[..., Sandboxed]
 GRANDCHILD = "import sys, time; time.sleep(300)"
@@ -74,16 +75,7 @@ def outcome(box: Sandboxed, timeout: float = 20.0) -> tuple[str, object]:
 
 def marked(marker: str) -> list[int]:
     """Pids of live (not zombie) processes whose command line holds ``marker``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            state = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[0]
-        except (OSError, IndexError):
-            continue
-        if marker.encode() in cmdline and state != "Z":
-            found.append(int(entry))
-    return found
+    return live_with(marker, held_in="cmdline")
 
 
 def slow_answer(answer: str) -> str:

@@ -20,6 +20,8 @@ import pytest
 from jupyter_client.manager import KernelManager
 from kernel_fork import ForkedProcess, ForkServer
 
+from tests.processes import is_live
+
 pytestmark = pytest.mark.slow
 
 LOOK_AROUND = """
@@ -170,15 +172,11 @@ def test_a_forked_kernel_exits_with_its_own_code(tmp_path: Path, forks: ForkServ
 
 def _gone(pid: int, within: float = 10) -> bool:
     deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            return True
-        if state == "Z":
-            return True
+    while is_live(pid):
+        if time.monotonic() > deadline:
+            return False
         time.sleep(0.05)
-    return False
+    return True
 
 
 @pytest.mark.parametrize("how", ["closed", "killed"])

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from kernel_pool import PooledKernel
 
+from tests.processes import live_with
+
 ROOT = Path(__file__).resolve().parents[2]
 
 READ_A_NOTEBOOK = """
@@ -75,20 +77,6 @@ def _notebook(folder: Path, name: str) -> Path:
     return path
 
 
-def _processes_with(marker: str) -> list[int]:
-    """Live processes (zombies left out) whose environment holds ``marker``."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            environ = (proc / "environ").read_bytes().split(b"\0")
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):  # not a process, gone, or not ours to read
-            continue
-        if marker.encode() in environ and state != "Z":
-            found.append(int(proc.name))
-    return found
-
-
 @pytest.mark.slow
 def test_kernel_pool_gives_every_notebook_a_fresh_kernel_in_its_folder(tmp_path: Path) -> None:
     notebooks = [
@@ -115,7 +103,8 @@ def test_kernel_pool_gives_every_notebook_a_fresh_kernel_in_its_folder(tmp_path:
     assert [name for name, _, _, _ in runs] == ["first", "second", "third"]
     assert len({pid for _, pid, _, _ in runs}) == 3, "each notebook gets its own kernel"
     assert [Path(folder) for _, _, _, folder in runs] == [path.parent for path in notebooks]
-    assert _processes_with(f"KERNELS_LOG={log}") == [], "no kernel, spare or not, outlives it"
+    left = live_with(f"KERNELS_LOG={log}", held_in="environ")
+    assert left == [], "no kernel, spare or not, nor the zygote, outlives it"
 
 
 COUNTED_KERNEL = """
@@ -181,7 +170,7 @@ def test_longest_notebooks_first_each_in_a_kernel_nobody_else_used(tmp_path: Pat
     kernels = {pid for pid, _, _ in runs.values()}
     assert len(kernels) == 5, "each notebook gets its own kernel"
     assert set(started.read_text().split()) == kernels, "no spare kernel went unused"
-    assert _processes_with(f"KERNELS_LOG={log}") == []
+    assert live_with(f"KERNELS_LOG={log}", held_in="environ") == []
     timed = json.loads((cache / "v" / "orderkit" / "notebook-seconds").read_text())
     assert sorted(timed) == sorted(seconds), "this run's times replace the earlier ones"
     assert all(timed[name] != seconds[name] for name in seconds)
