@@ -219,40 +219,41 @@ class ForkingProvisioner(LocalProvisioner):
 
     forks: ForkServer | None = None
 
-    def _forkable(self, cmd: list[str], kwargs: dict[str, Any]) -> bool:
-        return (
-            self.forks is not None
-            and os.path.realpath(cmd[0]) == os.path.realpath(self.forks.python)
-            and cmd[1:3] == _LAUNCHER_ARGS
-            and set(kwargs) <= _HANDLED
-            and not kwargs.get("independent", False)
-        )
-
-    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        options = {name: value for name, value in kwargs.items() if name not in _NOT_FOR_POPEN}
-        if not self._forkable(cmd, options):
-            return await super().launch_kernel(cmd, **kwargs)
-        assert self.forks is not None
+    def _fork(self, cmd: list[str], options: dict[str, Any]) -> ForkedProcess | None:
+        """The kernel, forked by the zygote; None: it cannot be (it is launched as usual)."""
+        if (
+            self.forks is None
+            or os.path.realpath(cmd[0]) != os.path.realpath(self.forks.python)
+            or cmd[1:3] != _LAUNCHER_ARGS
+            or not set(options) <= _HANDLED
+            or options.get("independent", False)
+        ):
+            return None
         env = dict(options.get("env") or os.environ)
         env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launch_kernel
-        cwd = os.fspath(options.get("cwd") or os.getcwd())
+        stdin = options.get("stdin")
         with ExitStack() as opened:
-            stdio = [
-                _descriptor(options.get("stdin", subprocess.PIPE), 0, opened),
+            stdio = [  # no stdin given: a pipe, as jupyter_client's launch_kernel gives
+                _descriptor(subprocess.PIPE if stdin is None else stdin, 0, opened),
                 _descriptor(options.get("stdout"), 1, opened),
                 _descriptor(options.get("stderr"), 2, opened),
             ]
-            if None in stdio:
-                return await super().launch_kernel(cmd, **kwargs)
-            process = self.forks.spawn(
+            descriptors = [fd for fd in stdio if fd is not None]
+            if len(descriptors) < len(stdio):
+                return None
+            return self.forks.spawn(
                 [os.path.expanduser(arg) for arg in cmd[3:]],
-                cwd=cwd,
+                cwd=os.fspath(options.get("cwd") or os.getcwd()),
                 env=env,
-                stdio=[fd for fd in stdio if fd is not None],
+                stdio=descriptors,
             )
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        options = {name: value for name, value in kwargs.items() if name not in _NOT_FOR_POPEN}
+        process = self._fork(cmd, options)
         if process is None:
             return await super().launch_kernel(cmd, **kwargs)
         self.process = process  # type: ignore[assignment] # what jupyter_client uses of a Popen
         self.pid = self.pgid = process.pid  # the kernel leads its own session
-        self.cwd = cwd
+        self.cwd = os.fspath(options.get("cwd") or os.getcwd())
         return self.connection_info
