@@ -1,9 +1,11 @@
-"""Grade a class: every submission in its own sandbox, in parallel, rows kept as they finish.
+"""Grade a class: clean sandboxed runs per submission, verdicts decided here, rows kept.
 
-The parent reads each notebook, warms up once (imports, IPython, one pytest run) and forks
-a sandboxed child per submission (:mod:`orderkit.classroom.sandbox`): its own session and
-process group, and on Linux where allowed its own PID, mount and network namespaces. A
-child that crashes, exits, kills, forks, floods or loops costs its own row, never another.
+This process reads each notebook as data and never runs its code. Each submission is run
+once per implementation of its schedule (:mod:`orderkit.classroom.plan`), every time in a
+fresh Python inside its own sandbox (:mod:`orderkit.classroom.cleanrun`); the runs report
+raw outcomes, which are parsed here as untrusted data, and the verdicts, catches and score
+are computed here. A run that crashes, exits, kills, forks, floods, loops or writes a
+malformed report costs its own submission's row, never another's.
 
 Each finished submission is written at once: a line of ``grades.csv`` and its full result
 in ``results/<student>.json``. A run that is stopped loses no finished row, and running the
@@ -13,26 +15,26 @@ same command again grades only the submissions that have no row yet (``force`` r
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
-import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from orderkit.classroom import sandbox
-from orderkit.classroom.catalogue import Catalogue
+from orderkit.classroom import cleanrun, limits, plan, sandbox
+from orderkit.classroom.catalogue import Catalogue, Implementation
+from orderkit.classroom.cleanrun import Report
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.classroom.errors import ClassroomError
-from orderkit.classroom.results import CheckResult, from_data, to_data
+from orderkit.classroom.results import CheckResult, from_data, summarise, to_data
+from orderkit.classroom.testrun import Outcome, Ran
 
 CSV_COLUMNS = [
     "student",
@@ -47,6 +49,7 @@ CSV_COLUMNS = [
     "not_valid",
     "not_written",
     "notes",
+    "limits",
     "isolation",
 ]
 GRADED, NOT_GRADED = "graded", "could not be graded"
@@ -64,6 +67,7 @@ class Grade:
     isolation: str = ""
     exercise: str | None = None
     digest: str = ""  # sha256 of the file graded: a changed file is graded again
+    limits: str = ""  # limits the submission ran into: "time", "processes"
 
     @property
     def graded(self) -> bool:
@@ -93,6 +97,7 @@ class Grade:
             "" if r is None else len(r.invalid),
             "" if r is None else len(r.not_written),
             " ".join(self.notes.split()),  # one line: gradebooks mis-read quoted newlines
+            self.limits,
             self.isolation,
         ]
 
@@ -106,6 +111,7 @@ class Grade:
             "isolation": self.isolation,
             "exercise": self.exercise,
             "digest": self.digest,
+            "limits": self.limits,
         }
 
     @classmethod
@@ -120,6 +126,7 @@ class Grade:
             data.get("isolation", ""),
             data.get("exercise"),
             data.get("digest", ""),
+            data.get("limits", ""),
         )
 
 
@@ -201,47 +208,50 @@ class Book:
         os.replace(partial, self.out / "grades.csv")
 
 
-def _child(
-    data: bytes, name: str, catalogue: Catalogue, exercise_id: str | None, test_timeout: float
-) -> str:
-    """In the sandbox: grade one notebook, hand back plain JSON text."""
-    from orderkit.classroom.grading import grade_notebook, read_notebook
+@dataclass
+class _Submission:
+    """One notebook being graded: its runs' reports as they come in."""
 
+    student: str
+    path: Path
+    digest: str
+    cells: list[tuple[str, str]] = field(default_factory=list)
+    exercise: str | None = None
+    catalogue: Catalogue | None = None
+    pending: int = 0
+    reports: list[tuple[Implementation, Report]] = field(default_factory=list)
+    error: str = ""
+    limits: set[str] = field(default_factory=set)
+    planned: bool = False  # the second part of the schedule is in the queue
+
+
+def _read(student: str, path: Path, catalogue: Catalogue, exercise_id: str | None) -> _Submission:
+    """Read and parse a submission here, in the grader (data only: no cell runs here)."""
+    from orderkit.classroom.grading import exercise_of, read_notebook
+
+    source = str(path.resolve())
     try:
-        notebook = read_notebook(data, name)
-        graded = grade_notebook(notebook, catalogue, exercise_id, test_timeout=test_timeout)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return _Submission(student, path, "", error="no such file", exercise=exercise_id)
+    except OSError as error:
+        reason = f"cannot read the file ({error.strerror})"
+        return _Submission(student, path, "", error=reason, exercise=exercise_id)
+    submission = _Submission(student, path, hashlib.sha256(data).hexdigest())
+    try:
+        notebook = read_notebook(data, path.name)
+        submission.exercise = exercise_of(notebook, exercise_id)
     except ClassroomError as error:
-        return json.dumps({"error": str(error)})
-    return json.dumps({"result": to_data(graded.result), "notes": graded.notes})
-
-
-# What students' notebooks import (the lessons teach them): imported once here, not in
-# every submission (``unittest.mock`` alone costs a submission ~25 ms; hypothesis ~0.4 s).
-STUDENT_IMPORTS = ("unittest", "unittest.mock", "sqlite3", "hypothesis", "hypothesis.strategies")
-
-
-def _warm_up(catalogue: Catalogue) -> None:
-    """Do once, here, what every child would otherwise repeat: imports, IPython, pytest."""
-    import importlib
-    import importlib.util
-    import types
-
-    from IPython.core.interactiveshell import InteractiveShell
-
-    import orderkit.widgets  # noqa: F401
-    from orderkit.classroom import grading  # noqa: F401
-    from orderkit.classroom.engine import grade
-
-    for name in STUDENT_IMPORTS:
-        if importlib.util.find_spec(name.partition(".")[0]) is not None:
-            importlib.import_module(name)
-    InteractiveShell.instance()
-    module = types.ModuleType("warm_up")
-    exec("def test_nothing():\n    pass\n", module.__dict__)
-    grade(module, catalogue.for_exercise("unit-tests"), jobs=1)
-    for implementation in catalogue.implementations:
-        implementation.code()  # checked and compiled once, before any child starts
-    gc.freeze()  # what is loaded now stays shared with the children and out of their gc
+        submission.error = str(error)
+        submission.exercise = exercise_id
+        return submission
+    submission.catalogue = catalogue.for_exercise(submission.exercise)
+    for number, cell in enumerate(notebook.cells, start=1):
+        text = cell.get("source", "")
+        if cell.get("cell_type") == "code" and isinstance(text, str) and text.strip():
+            submission.cells.append((str(cell.get("id") or f"cell-{number}"), text))
+    del source
+    return submission
 
 
 def grade_all(
@@ -260,8 +270,13 @@ def grade_all(
 ) -> tuple[list[Grade], int]:
     """Grade what ``out`` has no good row for; return (every grade, how many were new).
 
-    A submission is graded again when its row says it could not be graded, or when the
-    file changed since (its digest differs). ``planned`` hears how many will be graded.
+    Each submission is graded by clean runs (:mod:`orderkit.classroom.cleanrun`), one per
+    implementation of its schedule (:mod:`orderkit.classroom.plan`), at most ``jobs`` at
+    once; ``timeout`` bounds each run (CPU time, and wall-clock time as a backstop). This
+    process never runs a submission's code: it reads the runs' reports as untrusted data
+    and decides every verdict itself. A submission is graded again when its row says it
+    could not be graded, or when the file changed since (its digest differs).
+    ``planned`` hears how many will be graded.
     """
     book = Book.open(out, force=force)
     names = students(paths)
@@ -272,49 +287,58 @@ def grade_all(
             todo.append((name, path))
     if planned:
         planned(len(todo))
-    if todo:
-        _warm_up(catalogue)
-    isolation = sandbox.probe()
-    hidden = _hidden(paths, out)
+    isolation = sandbox.probe() if todo else None
+    hidden = _hidden(paths, out, catalogue)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    running: dict[int, tuple[sandbox.Sandboxed, str, Path, float, Path, str]] = {}
-    pending = list(todo)
-    while pending or running:
-        while pending and len(running) < jobs:
-            student, path = pending.pop(0)
-            grade = _start(
-                student,
-                path,
-                catalogue,
-                exercise_id,
-                test_timeout,
-                memory_mib,
-                hidden,
-                isolation,
-                timeout,
-                running,
+    queue: deque[tuple[_Submission, Implementation]] = deque()
+    for student, path in todo:
+        submission = _read(student, path, catalogue, exercise_id)
+        if submission.error or submission.catalogue is None:
+            _finish(book, submission, "", progress)
+            continue
+        runs = plan.first(submission.catalogue)
+        submission.pending = len(runs)
+        queue.extend((submission, implementation) for implementation in runs)
+    running: dict[int, tuple[_Submission, cleanrun.Started]] = {}
+    while queue or running:
+        while queue and len(running) < jobs:
+            submission, implementation = queue.popleft()
+            if submission.error:  # already not gradable: its other runs are not needed
+                submission.pending -= 1
+                if submission.pending == 0:
+                    _finish(book, submission, _detail(isolation), progress)
+                continue
+            assert isolation is not None
+            started = cleanrun.Started(
+                implementation,
+                submission.cells,
+                test_timeout=test_timeout,
+                run_timeout=timeout,
+                memory_mib=memory_mib,
+                hide=hidden,
+                isolation=isolation,
+                group=limits.new_group(),
             )
-            if grade is not None:
-                book.add(grade)
-                if progress:
-                    progress(1)
+            running[started.sentinel] = (submission, started)
         if not running:
             continue
-        ready = set(wait([box.sentinel for box, *_ in running.values()], timeout=0.1))
-        now = time.monotonic()
-        for sentinel, (box, student, path, deadline, scratch, digest) in list(running.items()):
-            if sentinel not in ready and now < deadline:
+        ready = set(wait(list(running), timeout=0.1))
+        for sentinel, (submission, started) in list(running.items()):
+            late = sentinel not in ready and started.overdue()
+            if sentinel not in ready and not late:
                 continue
             del running[sentinel]
-            late = sentinel not in ready
-            if late:
-                box.kill()
-            book.add(
-                replace(_collect(student, path, box, late, timeout, exercise_id), digest=digest)
-            )
-            shutil.rmtree(scratch, ignore_errors=True)
-            if progress:
-                progress(1)
+            _ended(submission, started, late=late)
+            submission.pending -= 1
+            if submission.pending == 0 and not submission.planned and not submission.error:
+                assert submission.catalogue is not None
+                submission.planned = True
+                more = plan.second(submission.catalogue, submission.reports)
+                submission.pending = len(more)
+                queue.extendleft((submission, i) for i in more)  # finish what is begun first
+            if submission.pending == 0:
+                _finish(book, submission, _detail(isolation), progress)
+    limits.release()
     order = {str(p.resolve()): i for i, p in enumerate(paths)}
     grades = sorted(
         (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
@@ -323,83 +347,77 @@ def grade_all(
     return grades, len(todo)
 
 
-def _start(
-    student: str,
-    path: Path,
-    catalogue: Catalogue,
-    exercise_id: str | None,
-    test_timeout: float,
-    memory_mib: int,
-    hidden: list[Path],
-    isolation: sandbox.Isolation,
-    timeout: float,
-    running: dict[int, Any],
-) -> Grade | None:
-    """Start one submission's sandbox; return a Grade at once if it cannot even start."""
-    source = str(path.resolve())
+def _ended(submission: _Submission, started: cleanrun.Started, *, late: bool) -> None:
+    """Take a finished run's report into its submission (or the reason it has none)."""
+    group = started.group
     try:
-        data = path.read_bytes()
-        digest = hashlib.sha256(data).hexdigest()
-    except FileNotFoundError:
-        return Grade(student, str(path), source, notes="no such file", exercise=exercise_id)
-    except OSError as error:
-        return Grade(
-            student,
-            str(path),
-            source,
-            notes=f"cannot read the file ({error.strerror})",
-            exercise=exercise_id,
-        )
-    scratch = Path(tempfile.mkdtemp(prefix="orderkit-grade-"))
-    box = sandbox.start(
-        lambda: _child(data, path.name, catalogue, exercise_id, test_timeout),
-        scratch=scratch,
-        hide=hidden,
-        memory_mib=memory_mib,
-        isolation=isolation,
-    )
-    running[box.sentinel] = (box, student, path, time.monotonic() + timeout, scratch, digest)
-    return None
-
-
-def _collect(
-    student: str,
-    path: Path,
-    box: sandbox.Sandboxed,
-    late: bool,
-    timeout: float,
-    exercise_id: str | None,
-) -> Grade:
-    status, value = box.result()
-    base: dict[str, Any] = {
-        "student": student,
-        "file": str(path),
-        "source": str(path.resolve()),
-        "isolation": box.isolation.detail,
-    }
+        report, how = started.end(kill=late)
+    except cleanrun.Unreadable as error:
+        submission.error = f"could not read a run's result: {error}"
+        return
     if late:
-        return Grade(
-            **base,
-            notes=f"timed out: the submission ran past the time limit of {timeout:g} s",
-            exercise=exercise_id,
-        )
-    if status == "died":
-        return Grade(
-            **base,
-            notes=f"the submission ended its grading process ({value})",
-            exercise=exercise_id,
-        )
-    if status == "error":
-        return Grade(**base, notes=f"grading failed: {value}", exercise=exercise_id)
-    data = json.loads(str(value))
-    if "error" in data:
-        return Grade(**base, notes=data["error"], exercise=exercise_id)
-    result = from_data(data["result"])
-    if result.error:
-        return Grade(
-            **base, notes=f"the grader failed on it: {result.error}", exercise=result.exercise
-        )
-    return Grade(**base, result=result, notes=data["notes"], exercise=result.exercise)
+        submission.limits.add("time")
+    if group is not None and group.hit_process_limit():
+        submission.limits.add("processes")
+    if how and report.running is not None and report.running not in report.ran:
+        outcome: Outcome = "timeout" if late else "failed"
+        report.ran[report.running] = Ran("inspects" if how == cleanrun.LOOKS else outcome, how)
+    elif how == cleanrun.LOOKS:
+        submission.error = f"a cell {how}"
+    submission.reports.append((started.implementation, report))
+
+
+def _detail(isolation: sandbox.Isolation | None) -> str:
+    return "" if isolation is None else isolation.detail
+
+
+def _finish(
+    book: Book,
+    submission: _Submission,
+    isolation: str,
+    progress: Callable[[int], Any] | None,
+) -> None:
+    """All runs of a submission are in: decide its row here, from their reports alone."""
+    book.add(_decide(submission, isolation))
+    if progress:
+        progress(1)
+
+
+def _decide(submission: _Submission, isolation: str) -> Grade:
+    base: dict[str, Any] = {
+        "student": submission.student,
+        "file": str(submission.path),
+        "source": str(submission.path.resolve()),
+        "isolation": isolation,
+        "exercise": submission.exercise,
+        "digest": submission.digest,
+        "limits": " ".join(sorted(submission.limits)),
+    }
+    if submission.error or submission.catalogue is None:
+        return Grade(**base, notes=submission.error or "could not be graded")
+    catalogue = submission.catalogue
+    raw = plan.assemble(submission.reports, catalogue, isolation)
+    reference = [r for i, r in submission.reports if i.name == catalogue.of_kind("wheat")[0].name]
+    if not raw.tests and not any(r.ended for r in reference):
+        if "time" in submission.limits:
+            why = "timed out: the notebook ran past the time limit on correct code"
+        else:
+            why = "the notebook ended its run on correct code before its tests were collected"
+        return Grade(**base, notes=why)
+    result = summarise(raw, catalogue, submission.exercise)
+    notes = []
+    if not result.tests:
+        notes.append("no tests found")
+    if result.invalid:
+        notes.append(f"{len(result.invalid)} test(s) not valid")
+    if result.not_written:
+        notes.append(f"{len(result.not_written)} test(s) not written")
+    for what, why in result.uncollected:
+        notes.append(f"could not collect {what}: {why}"[:200])
+    cell_errors = next((r.cell_errors for r in reference if r.ended), [])
+    if cell_errors:
+        notes.append(f"{len(cell_errors)} cell(s) raised, first {cell_errors[0]}"[:200])
+    return Grade(**base, result=result, notes="; ".join(notes))
 
 
 def _digest(path: Path) -> str:
@@ -409,7 +427,7 @@ def _digest(path: Path) -> str:
         return ""
 
 
-def _hidden(paths: Sequence[Path], out: Path) -> list[Path]:
+def _hidden(paths: Sequence[Path], out: Path, catalogue: Catalogue) -> list[Path]:
     """Folders a submission must not read: wherever the class's work and solutions may be.
 
     The submissions' folders, the grades, the folder the grader runs from, the home
@@ -422,7 +440,6 @@ def _hidden(paths: Sequence[Path], out: Path) -> list[Path]:
         Path(p).resolve()
         for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir())
     }
-    needed |= {Path(__file__).resolve().parents[1]}  # the orderkit package
     needed |= {
         Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p
     }
@@ -445,6 +462,10 @@ def _hidden(paths: Sequence[Path], out: Path) -> list[Path]:
     for folder in protect:
         if folder.is_dir() and folder != Path(folder.anchor):
             cover(folder, 0)
+    kit = Path(__file__).resolve().parents[1]
+    for extra in (kit, *(Path(f).resolve() for f in catalogue.files)):
+        if extra.exists() and not any(h == extra or h in extra.parents for h in hidden):
+            hidden.add(extra)
     return sorted(f for f in hidden if not any(o in f.parents for o in hidden))  # outermost
 
 

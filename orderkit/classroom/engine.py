@@ -33,11 +33,12 @@ from typing import Any
 import ipytest
 import pytest
 
-from orderkit.classroom import runs
+from orderkit.classroom import runs, testrun
 from orderkit.classroom.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import TEST_TIMEOUT
 from orderkit.classroom.errors import GradingError
-from orderkit.classroom.runs import Run, TestOutcome
+from orderkit.classroom.runs import Run
+from orderkit.classroom.testrun import Ran
 from orderkit.notebook import PYTEST_INI, pytest_args
 
 NO_FORK = "ORDERKIT_NO_FORK"
@@ -50,8 +51,8 @@ class Raw:
 
     tests: list[str] = field(default_factory=list)
     uncollected: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
-    outcomes: dict[str, dict[str, TestOutcome]] = field(default_factory=dict)  # impl -> test
-    probes: list[dict[str, TestOutcome]] = field(default_factory=list)
+    outcomes: dict[str, dict[str, Ran]] = field(default_factory=dict)  # impl -> test
+    probes: list[dict[str, Ran]] = field(default_factory=list)
     isolation: str = ""
     error: str = ""  # the grader itself failed
 
@@ -74,7 +75,7 @@ class _Plugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
-            self.raw.uncollected.append((report.nodeid or "the notebook", runs.describe(report)))  # type: ignore[arg-type]
+            self.raw.uncollected.append((report.nodeid or "the notebook", testrun.describe(report)))
 
     def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str) -> None:
         if when == "collect" and issubclass(
@@ -144,10 +145,8 @@ class _Plugin:
                 self.raw.outcomes[tried.name] = outcomes
         self.raw.probes.append({names[i]: o for i, o in found[last.key].items()})
 
-    def _execute(
-        self, items: list[pytest.Item], plan: Sequence[Run]
-    ) -> dict[int, dict[int, TestOutcome]]:
-        empty: dict[int, dict[int, TestOutcome]] = {run.key: {} for run in plan if not run.tests}
+    def _execute(self, items: list[pytest.Item], plan: Sequence[Run]) -> dict[int, dict[int, Ran]]:
+        empty: dict[int, dict[int, Ran]] = {run.key: {} for run in plan if not run.tests}
         plan = [run for run in plan if run.tests]
         if not self.fork:
             done = {
@@ -156,7 +155,7 @@ class _Plugin:
             return {**empty, **done}
         import select  # only where runs fork (not in the browser)
 
-        results: dict[int, dict[int, TestOutcome]] = dict(empty)
+        results: dict[int, dict[int, Ran]] = dict(empty)
         pending = list(plan)
         gc.freeze()  # what exists now is shared with the runs, and their gc never touches it
         try:
@@ -183,19 +182,17 @@ class _Plugin:
             gc.unfreeze()  # this process (a kernel) lives on: its objects are collectable again
         return results
 
-    def _done(
-        self, child: runs.Forked, results: dict[int, dict[int, TestOutcome]], hung: str = ""
-    ) -> None:
+    def _done(self, child: runs.Forked, results: dict[int, dict[int, Ran]], hung: str = "") -> None:
         """Keep a run's outcomes; the test running when the run ended (died, or was
         stopped for running past its budget) is the one that took it down."""
         results[child.run.key] = child.outcomes
         why = hung or child.died
         missing = [i for i in child.run.tests if i not in child.outcomes]
         if why and missing:
-            child.outcomes[missing[0]] = TestOutcome("timeout" if hung else "failed", why)
+            child.outcomes[missing[0]] = Ran("timeout" if hung else "failed", why)
 
 
-_MISSING = TestOutcome("failed", "did not run")
+_MISSING = Ran("failed", "did not run")
 
 
 def _namespaces(items: Sequence[pytest.Item]) -> list[dict[str, Any]]:
@@ -233,13 +230,7 @@ def grade(
         else "runs take turns in this process (no fork here): the kit, the notebook's "
         "globals and the working folder are restored between runs"
     )
-    args = [
-        *pytest_args(PYTEST_INI),
-        "--tb=line",
-        "--capture=no",  # a run's output goes nowhere anyway; capsys and capfd still work
-        "-p",
-        "no:timeout",
-    ]
+    args = [*pytest_args(PYTEST_INI), *testrun.RUN_ARGS]
     with _quiet() as output, _main_thread_only(), _elsewhere():
         code = ipytest.run(
             *args,

@@ -9,7 +9,9 @@ from typing import Any, Literal
 from orderkit.classroom.catalogue import Catalogue, Level
 from orderkit.classroom.engine import Raw
 
-Status = Literal["valid", "not-written", "fails", "hangs", "flaky", "unspecified", "skipped"]
+Status = Literal[
+    "valid", "not-written", "fails", "hangs", "flaky", "unspecified", "skipped", "inspects"
+]
 Count = Literal["valid", "invalid", "not-written"]  # what a part of the summary line counts
 
 FLAKY = (
@@ -225,6 +227,10 @@ def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> TestVerdict:
         return TestVerdict(
             test, "hangs", f"this test {first.message} on the correct code and was stopped"
         )
+    seen = [o.get(test) for o in (*raw.outcomes.values(), *raw.probes)]
+    looked = next((o for o in seen if o is not None and o.outcome == "inspects"), None)
+    if looked is not None:
+        return TestVerdict(test, "inspects", looked.message, asserts)
     probes = [p.get(test) for p in raw.probes]
     if any(
         p is not None and (p.outcome == "passed") != (first.outcome == "passed") for p in probes

@@ -8,55 +8,38 @@ browser's Pyodide kernel), runs take turns in this process and everything a run 
 change that can be put back is put back: the kit's code, the notebook's globals (copied
 deeply where they can be), the working folder.
 
-A test that runs longer than the limit is stopped: by a timer signal where there is one,
-else by a trace function that checks the clock. A hypothesis test runs derandomized, so
-its examples do not change from run to run.
+How each test is run and judged is :mod:`orderkit.classroom.testrun`, shared with the
+batch's clean runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import dis
 import functools
 import gc
 import io
 import json
 import os
-import random
 import shutil
 import signal
 import sys
 import tempfile
 import time
-import types
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pytest
-from _pytest.runner import runtestprotocol
 
-from orderkit.classroom import kitpatch
+from orderkit.classroom import kitpatch, testrun
+from orderkit.classroom.testrun import OUTCOMES, Ran
 
-Outcome = Literal["passed", "failed", "timeout", "not-written", "skipped"]
-_OUTCOMES = ("passed", "failed", "timeout", "not-written", "skipped")
 _DONE = -1  # the last line of a run that got to its end
 CAN_FORK = hasattr(os, "fork") and sys.platform != "emscripten"
-CAN_ALARM = hasattr(signal, "setitimer") and sys.platform != "emscripten"
-_KIT = str(Path(kitpatch.__file__).resolve().parents[1])
-_ASSERT_APIS = {"raises", "warns", "deprecated_call", "fail", "fail_json"}
-
-
-@dataclass(frozen=True)
-class TestOutcome:
-    """What one test did in one run."""
-
-    outcome: Outcome
-    message: str = ""
-    asserted: bool | None = None  # measured on the reference run only
+_LIBRARY = (sys.prefix, sys.base_prefix, str(Path(kitpatch.__file__).resolve().parents[1]))
 
 
 @dataclass(frozen=True)
@@ -70,153 +53,22 @@ class Run:
     watch_asserts: bool = False
 
 
-class TestTimeout(BaseException):
-    """Raised inside a test that ran past its limit (a BaseException: ``except Exception``
-    in the test cannot swallow it)."""
-
-
-def describe(report: pytest.TestReport) -> str:
-    crash = getattr(report.longrepr, "reprcrash", None)
-    text = crash.message if crash is not None else str(report.longrepr).strip().splitlines()[-1:]
-    text = text if isinstance(text, str) else "".join(text)
-    return text.splitlines()[0][:300] if text else report.outcome
-
-
-def _outcome(reports: Sequence[pytest.TestReport]) -> TestOutcome:
-    for report in reports:
-        if report.failed:
-            message = describe(report)
-            if "TestTimeout" in message:
-                return TestOutcome("timeout", message.partition("TestTimeout: ")[2])
-            if report.when == "call" and message.startswith("NotImplementedError"):
-                return TestOutcome("not-written", "raises NotImplementedError: not written yet")
-            where = "" if report.when == "call" else f"in {report.when}: "
-            return TestOutcome("failed", where + message)
-    for report in reports:
-        if report.skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else "skipped"
-            return TestOutcome("skipped", str(reason)[:300])
-    return TestOutcome("passed")
-
-
-# -- stopping a test that hangs -----------------------------------------------------------
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`TestTimeout` in the block after ``seconds`` (main thread only)."""
-    if CAN_ALARM:
-
-        def ring(signum: int, frame: Any) -> None:
-            raise TestTimeout(f"ran for more than {seconds:g} s")
-
-        previous = signal.signal(signal.SIGALRM, ring)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-        return
-    end = time.monotonic() + seconds
-    previous_trace = sys.gettrace()
-
-    def trace(frame: types.FrameType, event: str, arg: Any) -> Any:
-        if time.monotonic() > end:
-            raise TestTimeout(f"ran for more than {seconds:g} s")
-        return trace
-
-    sys.settrace(trace)
-    try:
-        yield
-    finally:
-        sys.settrace(previous_trace)
-
-
-# -- did the test check anything? --------------------------------------------------------
-_asserting: dict[types.CodeType, bool] = {}
-
-
-def _asserts(code: types.CodeType) -> bool:
-    found = _asserting.get(code)
-    if found is None:
-        if code.co_name.startswith("assert") or code.co_name in _ASSERT_APIS:
-            found = True
-        elif code.co_filename.startswith((sys.prefix, sys.base_prefix, _KIT)):
-            found = False
-        else:  # a plain assert, or one that pytest / ipytest rewrote
-            found = "@pytest_ar" in code.co_names or "AssertionError" in code.co_names
-            found = found or any(
-                i.opname == "LOAD_ASSERTION_ERROR" for i in dis.get_instructions(code)
-            )
-        _asserting[code] = found
-    return found
-
-
-def _asserts_itself(item: pytest.Item) -> bool:
-    """The test's own code asserts, calls an assert method or ``pytest.raises``: no need
-    to watch it run (watching costs a profile hook)."""
-    function = getattr(item, "obj", None)
-    function = getattr(getattr(function, "hypothesis", None), "inner_test", function)
-    code = getattr(getattr(function, "__func__", function), "__code__", None)
-    pending = [code] if isinstance(code, types.CodeType) else []
-    while pending:
-        current = pending.pop()
-        names = current.co_names
-        if _asserts(current) or any(n.startswith("assert") or n in _ASSERT_APIS for n in names):
-            return True
-        pending += [c for c in current.co_consts if isinstance(c, types.CodeType)]
-    return False
-
-
-@contextlib.contextmanager
-def _watching(codes: set[types.CodeType]) -> Iterator[None]:
-    def profile(frame: types.FrameType, event: str, arg: Any) -> None:
-        if event == "call":
-            codes.add(frame.f_code)
-
-    previous = sys.getprofile()
-    sys.setprofile(profile)
-    try:
-        yield
-    finally:
-        sys.setprofile(previous)
-
-
-# -- running the items --------------------------------------------------------------------
 def run_items(
     items: Sequence[pytest.Item],
     tests: Sequence[int],
     timeout: float,
-    emit: Callable[[int, TestOutcome], None],
+    emit: Callable[[int, Ran], None],
     *,
     stop: bool = False,
     watch: bool = False,
 ) -> None:
-    """Run ``items[i]`` for each ``i`` in ``tests``, in order, reporting each outcome.
-
-    ``stop``: end at the first test that fails (the implementation is caught); ``watch``:
-    note whether each test ran any assertion (costs a profile hook).
-    """
+    """:func:`testrun.run_items` with the kernel's library folders."""
     chosen = [items[i] for i in tests]
     if chosen:  # tmp_path and friends: under this run's own temporary folder
         factory = getattr(chosen[0].config, "_tmp_path_factory", None)
         if factory is not None:
             factory._basetemp = None
-    for position, (index, item) in enumerate(zip(tests, chosen, strict=True)):
-        following = chosen[position + 1] if position + 1 < len(chosen) else None
-        codes: set[types.CodeType] = set()
-        itself = watch and _asserts_itself(item)
-        watching = _watching(codes) if watch and not itself else contextlib.nullcontext()
-        with deadline(timeout), watching:
-            reports = runtestprotocol(item, log=False, nextitem=following)
-        result = _outcome(reports)
-        if watch:
-            asserted = itself or any(map(_asserts, codes))
-            result = TestOutcome(result.outcome, result.message, asserted)
-        emit(index, result)
-        if stop and result.outcome in ("failed", "timeout"):
-            if following is not None:
-                item.session._setupstate.teardown_exact(None)
-            return
+    testrun.run_items(items, tests, timeout, emit, library=_LIBRARY, stop=stop, watch=watch)
 
 
 @contextlib.contextmanager
@@ -246,28 +98,6 @@ def fresh_folders(scratch: str | None = None) -> Iterator[None]:
             os.environ["TMPDIR"] = previous_env
         if owned:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def same_randomness() -> Iterator[None]:
-    """Every run draws the same random numbers and the same hypothesis examples."""
-    state = random.getstate()
-    random.seed(20181001)
-    hypothesis = sys.modules.get("hypothesis")
-    previous = None
-    if hypothesis is not None:
-        settings = hypothesis.settings
-        previous = getattr(settings, "_current_profile", None)
-        settings.register_profile(
-            "orderkit-grading", derandomize=True, database=None, deadline=None, print_blob=False
-        )
-        settings.load_profile("orderkit-grading")
-    try:
-        yield
-    finally:
-        random.setstate(state)
-        if hypothesis is not None and previous is not None:
-            hypothesis.settings.load_profile(previous)
 
 
 @contextlib.contextmanager
@@ -303,13 +133,13 @@ _SHELL = {"In", "Out", "exit", "quit", "get_ipython"}
 
 def in_process(
     items: Sequence[pytest.Item], run: Run, timeout: float, namespaces: Sequence[dict[str, Any]]
-) -> dict[int, TestOutcome]:
+) -> dict[int, Ran]:
     """Run in this process, undoing afterwards what can be undone."""
-    outcomes: dict[int, TestOutcome] = {}
+    outcomes: dict[int, Ran] = {}
     with (
         restored_globals(namespaces),
         fresh_folders(),
-        same_randomness(),
+        testrun.same_randomness(),
         kitpatch.loaded(run.code),
     ):
         run_items(
@@ -349,7 +179,7 @@ class Forked:
 
     def __init__(self, items: Sequence[pytest.Item], run: Run, timeout: float) -> None:
         self.run = run
-        self.outcomes: dict[int, TestOutcome] = {}
+        self.outcomes: dict[int, Ran] = {}
         self.died = ""
         self.scratch = tempfile.mkdtemp(prefix="orderkit-run-")
         read, write = os.pipe()
@@ -396,8 +226,8 @@ class Forked:
             return
         if index == _DONE:
             self.complete = True
-        elif index in self.run.tests and outcome in _OUTCOMES:
-            self.outcomes[index] = TestOutcome(outcome, str(message), asserted)
+        elif index in self.run.tests and outcome in OUTCOMES:
+            self.outcomes[index] = Ran(outcome, str(message), asserted)
 
     def overdue(self) -> bool:
         return time.monotonic() - self.started > self.budget
@@ -456,13 +286,13 @@ def _child(
         sys.stdin = io.StringIO()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
 
-        def emit(index: int, outcome: TestOutcome) -> None:
+        def emit(index: int, outcome: Ran) -> None:
             data = json.dumps([index, outcome.outcome, outcome.message, outcome.asserted])
             os.write(write, data.encode() + b"\n")
             sys.stdout.seek(0)
             sys.stdout.truncate()
 
-        with fresh_folders(scratch), same_randomness():
+        with fresh_folders(scratch), testrun.same_randomness():
             kitpatch.load(run.code)  # for good: this process ends with the run
             tests, stop, watch = run.tests, run.stop_at_first_failure, run.watch_asserts
             del run  # the frames that run the tests hold nothing that names the implementation

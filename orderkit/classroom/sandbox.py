@@ -54,7 +54,9 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NoReturn
 
+from orderkit.classroom.defaults import MEMORY_MIB
 from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.limits import Group
 
 ENV = "ORDERKIT_SANDBOX"  # "process-group": skip namespaces (probe() reads it on each call)
 NAMESPACES = "own PID, mount and network namespaces; read-only file system except its scratch "
@@ -224,6 +226,9 @@ class _Job:
     grader: int
     gc: bool
     keep: list[Path]  # what the grading process reads, even where a private /tmp covers it
+    fds: tuple[int, ...] = ()  # descriptors the child keeps (a clean run's result)
+    cpu_seconds: float | None = None  # RLIMIT_CPU of the child
+    group: Group | None = None  # control groups the sandbox joins first
 
 
 def start(
@@ -231,12 +236,17 @@ def start(
     *,
     scratch: Path,
     hide: Sequence[Path] = (),
-    memory_mib: int = 1024,
+    memory_mib: int = MEMORY_MIB,
     isolation: Isolation | None = None,
+    keep: Sequence[int] = (),
+    cpu_seconds: float | None = None,
+    group: Group | None = None,
 ) -> Sandboxed:
     """Fork, and run ``fn()`` in a sandbox as the module's docstring says; do not wait for it.
 
     With namespaces this returns once the sandbox's PID 1 exists (a few milliseconds).
+    ``keep``: descriptors the child keeps open (inheritable, for a child that ``exec``s);
+    ``cpu_seconds``: the child's RLIMIT_CPU; ``group``: control groups joined first.
     """
     isolation = isolation or probe()
     scratch, hidden = Path(scratch).resolve(), [Path(p).resolve() for p in hide]
@@ -246,7 +256,19 @@ def start(
     if not scratch.is_dir():
         raise SandboxError(f"the scratch folder is not a folder: {scratch}")
     memfd = os.memfd_create("orderkit-sandbox-result", os.MFD_CLOEXEC)
-    job = _Job(fn, memfd, scratch, hidden, memory_mib, os.getpid(), gc.isenabled(), _kept())
+    job = _Job(
+        fn,
+        memfd,
+        scratch,
+        hidden,
+        memory_mib,
+        os.getpid(),
+        gc.isenabled(),
+        _kept(),
+        tuple(keep),
+        cpu_seconds,
+        group,
+    )
     _libc()
     if isolation.kind == "process-group":
         if (pid := os.fork()) == 0:
@@ -267,7 +289,9 @@ def _first(job: _Job, channel: socket.socket) -> NoReturn:
     try:
         gc.disable()  # no finalizer of an object inherited from the grader runs here
         _own_session(job)
-        _close_inherited(job.memfd, channel.fileno())
+        if job.group is not None:
+            job.group.join()
+        _close_inherited(job.memfd, channel.fileno(), *job.fds)
         uid, gid = os.geteuid(), os.getegid()
         flags = _NEWNS | _NEWPID | _NEWNET | (_NEWUSER if uid else 0)
         what, unshare = "unshare(user, mount, pid, net)", getattr(os, "unshare", None)  # 3.12+
@@ -316,10 +340,9 @@ def _init(job: _Job, first: int) -> NoReturn:
 
 
 def _kept() -> list[Path]:
-    """Python, its packages and the kit: read inside, even if they live under /tmp."""
+    """Python and its packages: read inside, even if they live under /tmp."""
     found = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    found |= {Path(__file__).resolve().parents[1]}
-    found |= {Path(p).resolve() for p in sys.path if p and os.path.isdir(p)}
+    found |= {Path(p).resolve() for p in sys.path if p and "-packages" in p and os.path.isdir(p)}
     under = {f for f in found if any(f.is_relative_to(t) for t in ("/tmp", "/dev/shm"))}
     return sorted(f for f in under if not any(o in f.parents for o in under))  # outermost
 
@@ -360,13 +383,20 @@ def _run(job: _Job, *, namespaced: bool) -> NoReturn:
     try:
         if not namespaced:
             _own_session(job)
+            if job.group is not None:
+                job.group.join()
         tmp = "/tmp/sandbox" if namespaced else str(job.scratch / ".tmp")
         os.makedirs(tmp, exist_ok=True)
         for which in (resource.RLIMIT_AS, resource.RLIMIT_FSIZE):
             resource.setrlimit(which, (job.memory_mib << 20, job.memory_mib << 20))
+        if job.cpu_seconds is not None:
+            seconds = max(1, round(job.cpu_seconds))
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
         os.chdir(job.scratch)
         os.environ["TMPDIR"] = tempfile.tempdir = tmp
-        _close_inherited(job.memfd)
+        _close_inherited(job.memfd, *job.fds)
+        for fd in job.fds:
+            os.set_inheritable(fd, True)
         _drop_privileges()
         sys.stdin, sys.stdout, sys.stderr = (open(os.devnull, m) for m in "rww")  # noqa: SIM115
         if job.gc:

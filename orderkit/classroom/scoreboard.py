@@ -65,6 +65,7 @@ _NOT_VALID = {
     "flaky": "not valid: flaky",
     "unspecified": "not valid: relies on an unspecified detail",
     "skipped": "not valid: skipped",
+    "inspects": "not valid: looks at the kit's code",
 }
 
 

@@ -241,12 +241,132 @@ def test_a_database_keeps_its_stock(tmp_path):
 """,
 ]
 
+SUBTESTS = [
+    "import unittest\nfrom orderkit.classroom import check\nfrom orderkit import InsufficientStock, InvalidQuantity, InventoryService, OrderService",
+    """
+class InventoryTests(unittest.TestCase):
+    def test_orders_take_their_quantity(self):
+        for item, quantity, left in [(1, 2, {1: 8, 2: 5}), (2, 5, {1: 10, 2: 0})]:
+            with self.subTest(item=item, quantity=quantity):
+                inventory = InventoryService({1: 10, 2: 5})
+                OrderService(inventory).create_order(item, quantity)
+                self.assertEqual(inventory.snapshot(), left)
+
+    def test_refusals_change_nothing(self):
+        for action in ("order", "decrement", "set"):
+            with self.subTest(action=action):
+                inventory = InventoryService({1: 10, 2: 5})
+                if action == "order":
+                    with self.assertRaises(InsufficientStock):
+                        OrderService(inventory).create_order(2, 6)
+                elif action == "decrement":
+                    with self.assertRaises(InvalidQuantity):
+                        inventory.decrement_stock(1, -3)
+                else:
+                    with self.assertRaises(InvalidQuantity):
+                        inventory.set_stock(1, -1)
+                self.assertEqual(inventory.snapshot(), {1: 10, 2: 5})
+
+    def test_reads_and_restocks(self):
+        inventory = InventoryService({1: 10, 2: 5})
+        with self.subTest("unknown item"):
+            self.assertEqual(inventory.check_stock(99), 0)
+        with self.subTest("restock"):
+            self.assertEqual(inventory.restock(2, 3), 8)
+""",
+]
+
+PYTEST_SUBTESTS = [
+    IMPORTS,
+    """
+def test_orders_take_their_quantity(subtests):
+    for item, quantity, left in [(1, 2, {1: 8, 2: 5}), (2, 5, {1: 10, 2: 0})]:
+        with subtests.test(item=item, quantity=quantity):
+            inventory = InventoryService({1: 10, 2: 5})
+            OrderService(inventory).create_order(item, quantity)
+            assert inventory.snapshot() == left
+
+def test_refusals_change_nothing(subtests):
+    inventory = InventoryService({1: 10, 2: 5})
+    with subtests.test("short order"):
+        with pytest.raises(InsufficientStock):
+            OrderService(inventory).create_order(2, 6)
+    with subtests.test("negative quantity"):
+        with pytest.raises(InvalidQuantity):
+            inventory.decrement_stock(1, -3)
+    with subtests.test("negative level"):
+        with pytest.raises(InvalidQuantity):
+            inventory.set_stock(1, -1)
+    assert inventory.snapshot() == {1: 10, 2: 5}
+
+def test_reads_and_restocks(subtests):
+    inventory = InventoryService({1: 10, 2: 5})
+    with subtests.test("unknown item"):
+        assert inventory.check_stock(99) == 0
+    with subtests.test("restock"):
+        assert inventory.restock(2, 3) == 8
+""",
+]
+
+THREADS = [
+    IMPORTS + "\nimport threading",
+    """
+def in_a_thread(check):
+    worker = threading.Thread(target=check)
+    worker.start()
+    worker.join()
+
+def test_order_takes_its_quantity_of_that_item():
+    inventory = InventoryService({1: 10, 2: 5})
+    OrderService(inventory).create_order(1, 2)
+    def check():
+        assert inventory.snapshot() == {1: 8, 2: 5}
+    in_a_thread(check)
+
+def test_short_order_raises_and_changes_nothing():
+    def check():
+        inventory = InventoryService({1: 10, 2: 5})
+        with pytest.raises(InsufficientStock):
+            OrderService(inventory).create_order(2, 6)
+        assert inventory.check_stock(2) == 5
+    in_a_thread(check)
+
+def test_ordering_exactly_what_is_left():
+    inventory = InventoryService({1: 10, 2: 5})
+    in_a_thread(lambda: OrderService(inventory).create_order(2, 5))
+    assert inventory.check_stock(2) == 0
+
+def test_reads_restocks_and_refusals():
+    def check():
+        inventory = InventoryService({1: 10, 2: 5})
+        assert inventory.check_stock(99) == 0
+        assert inventory.restock(2, 3) == 8
+        with pytest.raises(InvalidQuantity):
+            inventory.decrement_stock(1, -3)
+        with pytest.raises(InvalidQuantity):
+            inventory.set_stock(1, -1)
+        assert inventory.check_stock(1) == 10
+    in_a_thread(check)
+""",
+]
+
+XFAIL = [
+    IMPORTS,
+    FUNCTIONS[1].replace(
+        "\ndef test_", "\n@pytest.mark.xfail(reason='graded as if unmarked')\ndef test_"
+    ),
+]
+
 STYLES = {
     "functions": FUNCTIONS,
     "classes": CLASSES,
     "unittest": UNITTEST,
     "fixtures": FIXTURES,
     "mixed": MIXED,
+    "subtests": SUBTESTS,
+    "pytest-subtests": PYTEST_SUBTESTS,
+    "threads": THREADS,
+    "xfail": XFAIL,
 }
 UNIT_BUGS = {
     "off-by-one",

@@ -96,7 +96,7 @@ def test_a_hanging_test_is_cut_off_with_a_clear_message(student_module: Build) -
     result = check("unit-tests", module=module, timeout=0.3)
 
     assert result.invalid["test_spins_forever"] == (
-        "this test ran for more than 0.3 s on the correct code and was stopped"
+        "this test ran for more than 0.3 s of CPU time on the correct code and was stopped"
     )
 
 
@@ -355,10 +355,10 @@ def test_a_test_that_ends_its_run_on_a_bug_has_caught_it(student_module: Build) 
 def test_without_fork_or_timer_signals_a_hanging_test_is_still_stopped(
     student_module: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orderkit.classroom import runs
+    from orderkit.classroom import testrun
 
     monkeypatch.setenv("ORDERKIT_NO_FORK", "1")
-    monkeypatch.setattr(runs, "CAN_ALARM", False)  # as in the browser: no setitimer
+    monkeypatch.setattr(testrun, "CAN_ALARM", False)  # as in the browser: no setitimer
     module = student_module(
         """
         def test_spins_forever():
@@ -373,7 +373,7 @@ def test_without_fork_or_timer_signals_a_hanging_test_is_still_stopped(
     result = check("unit-tests", module=module, timeout=0.3)
 
     assert "take turns" in result.isolation
-    stopped = "this test ran for more than 0.3 s on the correct code and was stopped"
+    stopped = "this test ran for more than 0.3 s of CPU time on the correct code and was stopped"
     assert result.invalid == {"test_spins_forever": stopped}
     assert result.valid == ("test_stock",)
 

@@ -1,0 +1,196 @@
+"""Start one clean run in a sandbox, and read what it reports as untrusted data.
+
+A clean run (:mod:`orderkit.classroom.runner`) is a fresh Python (``exec``) in its own
+sandbox (:mod:`orderkit.classroom.sandbox`): its own PID, mount and network namespaces, a
+private /tmp, its own scratch folder holding nothing but its copy of the kit
+(:mod:`orderkit.classroom.kitcopy`) and its request. The installed kit, the catalogue and
+every other run's folder are out of its sight.
+
+What the run writes back is parsed here by rules that trust nothing: a line that is not
+one of the runner's events, a second list of tests, an outcome for a test that does not
+exist, a test reported twice, more than :data:`MAX_BYTES`: the result is
+:class:`Unreadable`, and the batch marks the submission "could not be graded" with why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orderkit.classroom import guard, kitcopy, sandbox
+from orderkit.classroom.catalogue import Implementation
+from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.limits import Group
+from orderkit.classroom.runner import RESULT_FD
+from orderkit.classroom.testrun import OUTCOMES, Ran
+
+MAX_BYTES = 4 << 20
+MAX_TESTS = 2000
+MAX_TEXT = 2000
+_BOOT = (
+    "import os, sys; sys.path.insert(0, os.path.abspath('kit')); "
+    "from orderkit.classroom.runner import main; main()"
+)
+
+
+LOOKS = (
+    "it looks at the kit's code (its code objects, frames, files or memory) instead of "
+    "testing its behaviour; the run was stopped there"
+)
+
+
+class Unreadable(ClassroomError):
+    """A run reported something the runner never writes: the submission is not graded."""
+
+
+@dataclass
+class Report:
+    """What one run said, once parsed."""
+
+    tests: list[str] = field(default_factory=list)
+    ran: dict[str, Ran] = field(default_factory=dict)
+    uncollected: list[tuple[str, str]] = field(default_factory=list)
+    cell_errors: list[str] = field(default_factory=list)
+    ended: bool = False
+    running: str | None = None  # the test that had started and not finished
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise Unreadable(f"a run reported {what} that is not short text")
+    return value
+
+
+def parse(data: bytes) -> Report:
+    """Parse a run's output; raise :class:`Unreadable` on anything the runner never writes."""
+    if len(data) > MAX_BYTES:
+        raise Unreadable(f"a run reported more than {MAX_BYTES >> 20} MiB")
+    report = Report()
+    listed = False
+    for number, line in enumerate(data.split(b"\n")[:-1], start=1):
+        try:
+            event = json.loads(line)
+        except ValueError:
+            raise Unreadable(f"line {number} of a run's report is not JSON") from None
+        if not isinstance(event, dict) or report.ended:
+            raise Unreadable(f"line {number} of a run's report is not one of the runner's")
+        keys = set(event)
+        if keys == {"tests"} and not listed:
+            names = event["tests"]
+            if not isinstance(names, list) or len(names) > MAX_TESTS:
+                raise Unreadable("a run's list of tests is not a list, or too long")
+            report.tests = [_text(n, "a test name") for n in names]
+            if len(set(report.tests)) != len(report.tests):
+                raise Unreadable("a run listed a test twice")
+            listed = True
+        elif keys == {"uncollected"} and not listed:
+            what = event["uncollected"]
+            if not isinstance(what, list) or len(what) != 2:
+                raise Unreadable("a run's collection error is malformed")
+            report.uncollected.append((_text(what[0], "a name"), _text(what[1], "a reason")))
+        elif keys == {"start"} and listed:
+            report.running = _test(report, event["start"])
+        elif keys == {"ran", "outcome", "message", "asserted"} and listed:
+            name = _test(report, event["ran"])
+            if name in report.ran or event["outcome"] not in OUTCOMES:
+                raise Unreadable("a run reported a test twice, or an unknown outcome")
+            if event["asserted"] not in (True, False, None):
+                raise Unreadable("a run's report is malformed (asserted)")
+            message = _text(event["message"], "a message")
+            report.ran[name] = Ran(event["outcome"], message, event["asserted"])
+            report.running = None
+        elif keys == {"end", "cells"} and event["end"] is True:
+            cells = event["cells"]
+            if not isinstance(cells, list) or len(cells) > 10_000:
+                raise Unreadable("a run's list of cell errors is malformed")
+            report.cell_errors = [_text(c, "a cell error") for c in cells]
+            report.ended = True
+        else:
+            raise Unreadable(f"line {number} of a run's report is not one of the runner's")
+    return report
+
+
+def _test(report: Report, index: object) -> str:
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise Unreadable("a run named a test by something other than its number")
+    if not 0 <= index < len(report.tests):
+        raise Unreadable("a run reported a test it did not list")
+    return report.tests[index]
+
+
+class Started:
+    """A clean run under way: its sandbox, where its output goes, its deadline."""
+
+    def __init__(
+        self,
+        implementation: Implementation,
+        cells: Sequence[tuple[str, str]],
+        *,
+        test_timeout: float,
+        run_timeout: float,
+        memory_mib: int,
+        hide: Sequence[Path],
+        isolation: sandbox.Isolation,
+        group: Group | None,
+    ) -> None:
+        self.implementation = implementation
+        self.scratch = Path(tempfile.mkdtemp(prefix="orderkit-run-"))
+        kit = self.scratch / "kit"
+        kitcopy.write(kitcopy.kit_files(implementation, secrets.SystemRandom(), kit), kit)
+        request = {"cells": [list(cell) for cell in cells], "timeout": test_timeout}
+        (self.scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
+        self.output = tempfile.TemporaryFile(prefix="orderkit-run-")  # noqa: SIM115 (closed in end)
+        self.group = group
+        self.deadline = time.monotonic() + run_timeout
+        out = self.output.fileno()
+
+        def start() -> None:
+            os.dup2(out, RESULT_FD)
+            os.execv(sys.executable, [sys.executable, "-I", "-B", "-c", _BOOT])
+
+        self.box = sandbox.start(
+            start,
+            scratch=self.scratch,
+            hide=hide,
+            memory_mib=memory_mib,
+            isolation=isolation,
+            keep=(out,),
+            cpu_seconds=run_timeout,
+            group=group,
+        )
+
+    @property
+    def sentinel(self) -> int:
+        return self.box.sentinel
+
+    def overdue(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def end(self, *, kill: bool) -> tuple[Report, str]:
+        """Stop (if ``kill``), reap and parse: the report, and how the run ended if early."""
+        if kill:
+            self.box.kill()
+        status, value = self.box.result()
+        self.output.seek(0)
+        data = self.output.read(MAX_BYTES + 1)
+        self.output.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        if self.group is not None:
+            self.group.remove()
+        report = parse(data)
+        how = ""
+        if kill:
+            how = "stopped: the run went past its time limit"
+        elif status == "died" and value == f"exit status {guard.EXIT}":
+            how = LOOKS
+        elif not report.ended:
+            how = f"the test run ended early ({value})" if status == "died" else str(value)
+        return report, how

@@ -1,0 +1,178 @@
+"""A clean run of the batch grader: one notebook's cells and tests, on the kit in this folder.
+
+This is what runs inside each sandboxed run, in a Python started afresh (``exec``) that
+never held the grader's data: no catalogue, no plan, no result of another run. It knows
+neither which implementation it has (the kit it imports is the copy beside it, see
+:mod:`orderkit.classroom.kitcopy`) nor where it stands in the schedule. It:
+
+1. reads ``request.json`` (the cells and the time limit per test) and deletes it;
+2. imports the kit, then runs the cells top to bottom with IPython, keeping per cell the
+   tests each defined (as ``check()`` does in a kernel);
+3. collects the tests with pytest and runs every one of them, in a random order, writing
+   one JSON line per event to the result descriptor (fd 3): ``{"tests": [...]}``,
+   ``{"uncollected": [what, why]}``, ``{"start": i}``, ``{"ran": i, ...}``, ``{"end": ...}``.
+
+The grader reads those lines as untrusted data (:mod:`orderkit.classroom.verdicts`): the
+tests can write to the descriptor too, and can forge nothing by it that they could not do
+by their behaviour, since every run looks the same to them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import random
+import secrets
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import ipytest
+import pytest
+
+from orderkit.classroom import guard, testrun
+from orderkit.classroom.collect import CellTests, test_module
+
+RESULT_FD = 3
+MAX_OUTPUT = 1_000_000  # characters of cell output kept; a flood beyond stops the cell
+PRELOAD = ("orderkit", "orderkit.flawed", "orderkit.notebook")
+"""Kit modules imported before any cell runs (a cell's hooks then see no kit import)."""
+
+
+class OutputFlood(Exception):
+    """A cell printed more than a notebook ever needs; it is stopped, the notebook goes on."""
+
+
+class _Bounded(io.TextIOBase):
+    def __init__(self) -> None:
+        self.kept = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.kept += len(text)
+        if self.kept > MAX_OUTPUT:
+            raise OutputFlood(f"more than {MAX_OUTPUT} characters of output")
+        return len(text)
+
+
+class _Out:
+    """The result descriptor, written one JSON line at a time."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def send(self, **event: Any) -> None:
+        data = (json.dumps(event) + "\n").encode()
+        with contextlib.suppress(OSError):  # the descriptor was closed by a test: nothing sent
+            os.write(self.fd, data)
+
+
+def _name(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[-1]
+
+
+class _Plugin:
+    """Collect, then run every test in a random order instead of pytest's own loop."""
+
+    def __init__(self, out: _Out, timeout: float, library: tuple[str, ...]) -> None:
+        self.out, self.timeout, self.library = out, timeout, library
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.out.send(uncollected=[report.nodeid or "the notebook", testrun.describe(report)])
+
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str) -> None:
+        if when == "collect" and issubclass(
+            warning_message.category, pytest.PytestCollectionWarning
+        ):
+            what = nodeid.split("::")[-1] or "a class"
+            self.out.send(uncollected=[what, str(warning_message.message)])
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        items = list(session.items)
+        self.out.send(tests=[_name(item) for item in items])
+        order = list(range(len(items)))
+        secrets.SystemRandom().shuffle(order)
+        with testrun.same_randomness():
+            testrun.run_items(
+                items,
+                order,
+                self.timeout,
+                lambda i, ran: self.out.send(
+                    ran=i, outcome=ran.outcome, message=ran.message, asserted=ran.asserted
+                ),
+                library=self.library,
+                watch=True,
+                starting=lambda i: self.out.send(start=i),
+            )
+        return True
+
+
+def _cells(cells: list[list[str]]) -> tuple[Any, CellTests, list[str]]:
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False  # no history thread, no database: nothing to keep
+    shell = InteractiveShell.instance(config=config)
+    registry = CellTests()
+    registry.adopt(shell.user_ns)
+    shell.events.register(
+        "pre_run_cell",
+        lambda info: registry.before_cell(shell.user_ns, getattr(info, "cell_id", None)),
+    )
+    shell.events.register("post_run_cell", lambda result: registry.after_cell(shell.user_ns))
+    errors = []
+    sink = _Bounded()
+    with (
+        contextlib.redirect_stdout(sink),
+        contextlib.redirect_stderr(sink),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")
+        for number, (cell_id, source) in enumerate(cells, start=1):
+            result = shell.run_cell(source, store_history=False, cell_id=cell_id)
+            error = result.error_before_exec or result.error_in_exec
+            if error is not None:
+                errors.append(f"cell {number}: {type(error).__name__}: {error}"[:200])
+    return shell, registry, errors
+
+
+def main() -> None:
+    """Run the request in the working folder; report on :data:`RESULT_FD`."""
+    out = _Out(RESULT_FD)
+    request = json.loads(Path("request.json").read_text(encoding="utf-8"))
+    os.unlink("request.json")
+    kit = str(Path(__file__).resolve().parents[2])
+    library = (sys.prefix, sys.base_prefix, kit)
+    random.seed(testrun.SEED)
+    for name in PRELOAD:
+        __import__(name)
+    from orderkit.notebook import pytest_args
+
+    guard.install(kit, library)
+
+    shell, registry, errors = _cells(request["cells"])
+    module = test_module(shell.user_ns, registry.tests())
+    plugin = _Plugin(out, float(request["timeout"]), library)
+    with contextlib.redirect_stdout(_Bounded()), contextlib.redirect_stderr(_Bounded()):
+        ipytest.run(
+            *pytest_args(),
+            *testrun.RUN_ARGS,
+            module=module,
+            plugins=[plugin],
+            raise_on_error=False,
+            addopts=[],
+            run_in_thread=False,
+        )
+    out.send(end=True, cells=errors)
+
+
+if __name__ == "__main__":
+    main()
