@@ -46,14 +46,15 @@ _HTML_LINK = re.compile(r"""\b(?:href|src)\s*=\s*["']([^"']+)["']""", re.IGNOREC
 
 def _markdown_files() -> list[Path]:
     found = []
-    for path in sorted(ROOT.rglob("*.md")):
-        parts = path.relative_to(ROOT).parts[:-1]
-        if any(p.startswith(".") or p in SKIPPED for p in parts):
-            continue
-        if path.is_relative_to(TEST_DATA):
-            continue
-        found.append(path)
-    return found
+    for folder, subfolders, files in os.walk(ROOT):
+        here = Path(folder)
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if not name.startswith(".") and name not in SKIPPED and here / name != TEST_DATA
+        ]
+        found += [here / name for name in files if name.endswith(".md")]
+    return sorted(found)
 
 
 def _notebooks() -> list[Path]:
