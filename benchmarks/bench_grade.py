@@ -1,11 +1,11 @@
 """Batch grading speed: seconds per submission for 30 generated submissions.
 
-``orderkit grade`` runs each submission in its own sandbox and its tests on every
-implementation of the catalogue (wheats, chaffs, misconceptions), each run in its own
-forked process. In the same run, ``nbgrader autograde`` grades equivalent notebooks (the same
+``orderkit grade`` runs each submission once per implementation of its schedule (wheats,
+then the chaffs and misconceptions that can still change a verdict), each run a fresh
+Python in its own sandbox that re-executes the notebook's cells. In the same run, ``nbgrader autograde`` grades equivalent notebooks (the same
 cells, plus one autograder cell that runs the same tests once, on correct code only) if
 nbgrader is available: in this environment, in ``--nbgrader-venv`` (created with pip on
-first use unless ``--no-nbgrader``). Target: orderkit >= 15x faster per submission.
+first use unless ``--no-nbgrader``). Target: orderkit >= 3x faster per submission.
 
 Run: ``python benchmarks/bench_grade.py [--jobs N] [--json] [--no-nbgrader]``.
 """
@@ -31,7 +31,7 @@ from orderkit.classroom.batch import grade_all
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = 30
-TARGET_RATIO = 15.0
+TARGET_RATIO = 3.0
 HEADER, _, BODY = TWENTY_TESTS.partition("\n\ndef ")
 TESTS = ["def " + test for test in BODY.split("\n\ndef ")]
 

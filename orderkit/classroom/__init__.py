@@ -14,7 +14,7 @@ from orderkit.classroom.catalogue import (
     load,
 )
 from orderkit.classroom.feedback import check, notebook_shell, track_cells
-from orderkit.classroom.results import ChaffResult, CheckResult, TestVerdict
+from orderkit.classroom.results import ChaffResult, CheckResult, Verdict
 
 if notebook_shell() is not None:  # in a notebook: track its cells, draw results as scoreboards
     from orderkit.classroom.scoreboard import show_scoreboards
@@ -31,7 +31,7 @@ __all__ = [
     "Exercise",
     "Implementation",
     "Level",
-    "TestVerdict",
+    "Verdict",
     "check",
     "load",
     "track_cells",

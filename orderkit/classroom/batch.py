@@ -35,6 +35,7 @@ from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIM
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.results import CheckResult, from_data, summarise, to_data
 from orderkit.classroom.testrun import Outcome, Ran
+from orderkit.classroom.zygote import Zygote
 
 CSV_COLUMNS = [
     "student",
@@ -53,6 +54,8 @@ CSV_COLUMNS = [
     "isolation",
 ]
 GRADED, NOT_GRADED = "graded", "could not be graded"
+NO_ZYGOTE = "ORDERKIT_NO_ZYGOTE"
+"""Set to 1 to start every run with ``exec`` instead of forking it from the clean zygote."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ class _Submission:
     error: str = ""
     limits: set[str] = field(default_factory=set)
     planned: bool = False  # the second part of the schedule is in the queue
+    endings: list[tuple[Implementation, str]] = field(default_factory=list)  # how runs ended
 
 
 def _read(student: str, path: Path, catalogue: Catalogue, exercise_id: str | None) -> _Submission:
@@ -294,19 +298,62 @@ def grade_all(
     for student, path in todo:
         submission = _read(student, path, catalogue, exercise_id)
         if submission.error or submission.catalogue is None:
-            _finish(book, submission, "", progress)
+            _finish(book, submission, "", timeout, progress)
             continue
         runs = plan.first(submission.catalogue)
         submission.pending = len(runs)
         queue.extend((submission, implementation) for implementation in runs)
     running: dict[int, tuple[_Submission, cleanrun.Started]] = {}
+    zygote = (
+        Zygote() if queue and isolation is not None and isolation.kind == "namespaces" else None
+    )
+    try:
+        _loop(
+            book,
+            queue,
+            running,
+            isolation,
+            hidden,
+            jobs,
+            timeout,
+            memory_mib,
+            test_timeout,
+            zygote,
+            progress,
+        )
+    finally:
+        if zygote is not None:
+            zygote.close()
+    limits.release()
+    order = {str(p.resolve()): i for i, p in enumerate(paths)}
+    grades = sorted(
+        (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
+    )
+    book.rewrite(grades)
+    return grades, len(todo)
+
+
+def _loop(
+    book: Book,
+    queue: deque[tuple[_Submission, Implementation]],
+    running: dict[int, tuple[_Submission, cleanrun.Started]],
+    isolation: sandbox.Isolation | None,
+    hidden: list[Path],
+    jobs: int,
+    timeout: float,
+    memory_mib: int,
+    test_timeout: float,
+    zygote: Zygote | None,
+    progress: Callable[[int], Any] | None,
+) -> None:
+    """Start runs up to ``jobs`` at once; take each one's report as it ends."""
     while queue or running:
         while queue and len(running) < jobs:
             submission, implementation = queue.popleft()
             if submission.error:  # already not gradable: its other runs are not needed
                 submission.pending -= 1
                 if submission.pending == 0:
-                    _finish(book, submission, _detail(isolation), progress)
+                    _finish(book, submission, _detail(isolation), timeout, progress)
                 continue
             assert isolation is not None
             started = cleanrun.Started(
@@ -318,6 +365,7 @@ def grade_all(
                 hide=hidden,
                 isolation=isolation,
                 group=limits.new_group(),
+                zygote=zygote,
             )
             running[started.sentinel] = (submission, started)
         if not running:
@@ -337,14 +385,7 @@ def grade_all(
                 submission.pending = len(more)
                 queue.extendleft((submission, i) for i in more)  # finish what is begun first
             if submission.pending == 0:
-                _finish(book, submission, _detail(isolation), progress)
-    limits.release()
-    order = {str(p.resolve()): i for i, p in enumerate(paths)}
-    grades = sorted(
-        (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
-    )
-    book.rewrite(grades)
-    return grades, len(todo)
+                _finish(book, submission, _detail(isolation), timeout, progress)
 
 
 def _ended(submission: _Submission, started: cleanrun.Started, *, late: bool) -> None:
@@ -355,16 +396,17 @@ def _ended(submission: _Submission, started: cleanrun.Started, *, late: bool) ->
     except cleanrun.Unreadable as error:
         submission.error = f"could not read a run's result: {error}"
         return
-    if late:
+    if late or how == cleanrun.TIMED_OUT:
         submission.limits.add("time")
     if group is not None and group.hit_process_limit():
         submission.limits.add("processes")
     if how and report.running is not None and report.running not in report.ran:
-        outcome: Outcome = "timeout" if late else "failed"
+        outcome: Outcome = "timeout" if how == cleanrun.TIMED_OUT else "failed"
         report.ran[report.running] = Ran("inspects" if how == cleanrun.LOOKS else outcome, how)
     elif how == cleanrun.LOOKS:
         submission.error = f"a cell {how}"
     submission.reports.append((started.implementation, report))
+    submission.endings.append((started.implementation, how))
 
 
 def _detail(isolation: sandbox.Isolation | None) -> str:
@@ -375,15 +417,16 @@ def _finish(
     book: Book,
     submission: _Submission,
     isolation: str,
+    timeout: float,
     progress: Callable[[int], Any] | None,
 ) -> None:
     """All runs of a submission are in: decide its row here, from their reports alone."""
-    book.add(_decide(submission, isolation))
+    book.add(_decide(submission, isolation, timeout))
     if progress:
         progress(1)
 
 
-def _decide(submission: _Submission, isolation: str) -> Grade:
+def _decide(submission: _Submission, isolation: str, timeout: float) -> Grade:
     base: dict[str, Any] = {
         "student": submission.student,
         "file": str(submission.path),
@@ -397,12 +440,14 @@ def _decide(submission: _Submission, isolation: str) -> Grade:
         return Grade(**base, notes=submission.error or "could not be graded")
     catalogue = submission.catalogue
     raw = plan.assemble(submission.reports, catalogue, isolation)
-    reference = [r for i, r in submission.reports if i.name == catalogue.of_kind("wheat")[0].name]
+    reference_name = catalogue.of_kind("wheat")[0].name
+    reference = [r for i, r in submission.reports if i.name == reference_name]
     if not raw.tests and not any(r.ended for r in reference):
+        ended = next((h for i, h in submission.endings if i.name == reference_name), "")
         if "time" in submission.limits:
-            why = "timed out: the notebook ran past the time limit on correct code"
+            why = f"timed out: the notebook ran past the time limit of {timeout:g} s"
         else:
-            why = "the notebook ended its run on correct code before its tests were collected"
+            why = f"the notebook {ended or 'ended'} before its tests were collected"
         return Grade(**base, notes=why)
     result = summarise(raw, catalogue, submission.exercise)
     notes = []
@@ -417,6 +462,8 @@ def _decide(submission: _Submission, isolation: str) -> Grade:
     cell_errors = next((r.cell_errors for r in reference if r.ended), [])
     if cell_errors:
         notes.append(f"{len(cell_errors)} cell(s) raised, first {cell_errors[0]}"[:200])
+    if any("OutputFlood" in error for error in cell_errors):
+        notes.append("output cut off (too long)")
     return Grade(**base, result=result, notes="; ".join(notes))
 
 

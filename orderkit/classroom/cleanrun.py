@@ -1,9 +1,12 @@
 """Start one clean run in a sandbox, and read what it reports as untrusted data.
 
-A clean run (:mod:`orderkit.classroom.runner`) is a fresh Python (``exec``) in its own
-sandbox (:mod:`orderkit.classroom.sandbox`): its own PID, mount and network namespaces, a
-private /tmp, its own scratch folder holding nothing but its copy of the kit
-(:mod:`orderkit.classroom.kitcopy`) and its request. The installed kit, the catalogue and
+A clean run (:mod:`orderkit.classroom.runner`) is a fresh Python in its own sandbox:
+forked from a clean zygote that has only imported the libraries (where the sandbox has
+namespaces, :mod:`orderkit.classroom.zygote`), else started with ``exec``. Either way it
+holds none of the grader's memory. Its sandbox (:mod:`orderkit.classroom.sandbox`) gives
+it its own PID, mount and network namespaces, a private /tmp, its own scratch folder
+holding nothing but its copy of the kit (:mod:`orderkit.classroom.kitcopy`) and its
+request. The installed kit, the catalogue and
 every other run's folder are out of its sight.
 
 What the run writes back is parsed here by rules that trust nothing: a line that is not
@@ -31,6 +34,7 @@ from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.limits import Group
 from orderkit.classroom.runner import RESULT_FD
 from orderkit.classroom.testrun import OUTCOMES, Ran
+from orderkit.classroom.zygote import Zygote
 
 MAX_BYTES = 4 << 20
 MAX_TESTS = 2000
@@ -45,6 +49,9 @@ LOOKS = (
     "it looks at the kit's code (its code objects, frames, files or memory) instead of "
     "testing its behaviour; the run was stopped there"
 )
+
+
+TIMED_OUT = "timed out: the run went past its time limit"
 
 
 class Unreadable(ClassroomError):
@@ -140,6 +147,7 @@ class Started:
         hide: Sequence[Path],
         isolation: sandbox.Isolation,
         group: Group | None,
+        zygote: Zygote | None = None,
     ) -> None:
         self.implementation = implementation
         self.scratch = Path(tempfile.mkdtemp(prefix="orderkit-run-"))
@@ -156,6 +164,16 @@ class Started:
             os.dup2(out, RESULT_FD)
             os.execv(sys.executable, [sys.executable, "-I", "-B", "-c", _BOOT])
 
+        if zygote is not None:
+            self.box = zygote.start(
+                self.scratch,
+                out,
+                hide=hide,
+                memory_mib=memory_mib,
+                cpu_seconds=run_timeout,
+                group=group,
+            )
+            return
         self.box = sandbox.start(
             start,
             scratch=self.scratch,
@@ -187,10 +205,10 @@ class Started:
             self.group.remove()
         report = parse(data)
         how = ""
-        if kill:
-            how = "stopped: the run went past its time limit"
+        if kill or value == "killed by signal SIGXCPU":
+            how = TIMED_OUT
         elif status == "died" and value == f"exit status {guard.EXIT}":
             how = LOOKS
         elif not report.ended:
-            how = f"the test run ended early ({value})" if status == "died" else str(value)
+            how = f"it ended its grading process ({value})" if status == "died" else str(value)
         return report, how

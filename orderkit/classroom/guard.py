@@ -50,9 +50,14 @@ def install(kit: str, library: tuple[str, ...]) -> None:
     frame_of = sys._getframe
     busy = [False]
     kit_prefix = kit.rstrip("/") + "/"
+    outer = set()  # what runs the run (below this call): never the notebook's code
+    below: types.FrameType | None = frame_of(1)
+    while below is not None:
+        outer.add(below.f_code)
+        below = below.f_back
 
     def notebook(frame: types.FrameType | None) -> bool:
-        if frame is None:
+        if frame is None or frame.f_code in outer:
             return False
         name = frame.f_code.co_filename
         return not (name.startswith(library) or name.startswith("<frozen"))

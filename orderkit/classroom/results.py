@@ -20,11 +20,15 @@ FLAKY = (
     "each test its own objects (a fixture, tmp_path)"
 )
 ASSERTS_NOTHING = "it can only catch crashes"
+FEEDBACK_ONLY = (
+    "Instant feedback, run in your own kernel: the grade that counts comes from your "
+    "teacher's batch grading (orderkit grade), which runs your tests again, outside it."
+)
 NO_TESTS = "no tests found: define functions named test_... in a code cell"
 
 
 @dataclass(frozen=True)
-class TestVerdict:
+class Verdict:
     """One test: valid or why not, and whether it checked anything at all."""
 
     name: str
@@ -61,7 +65,7 @@ class CheckResult:
     valid tests can catch a chaff. ``error`` is set when the grader itself failed.
     """
 
-    verdicts: tuple[TestVerdict, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
     chaffs: tuple[ChaffResult, ...] = ()
     uncollected: tuple[tuple[str, str], ...] = ()
     isolation: str = ""
@@ -174,7 +178,7 @@ def to_data(result: CheckResult) -> dict[str, Any]:
 def from_data(data: dict[str, Any]) -> CheckResult:
     """The inverse of :func:`to_data`."""
     return CheckResult(
-        verdicts=tuple(TestVerdict(**v) for v in data.get("verdicts", ())),
+        verdicts=tuple(Verdict(**v) for v in data.get("verdicts", ())),
         chaffs=tuple(
             ChaffResult(**{**c, "caught_by": tuple(c["caught_by"]), "hung": tuple(c["hung"])})
             for c in data.get("chaffs", ())
@@ -211,31 +215,31 @@ def summarise(raw: Raw, catalogue: Catalogue, exercise: str | None = None) -> Ch
     )
 
 
-def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> TestVerdict:
+def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> Verdict:
     wheats = catalogue.of_kind("wheat")
     first = raw.outcomes.get(wheats[0].name, {}).get(test)
     if first is None:
-        return TestVerdict(test, "fails", "did not run on correct code")
+        return Verdict(test, "fails", "did not run on correct code")
     asserts = first.asserted is not False
     if first.outcome == "not-written":
-        return TestVerdict(test, "not-written", first.message)
+        return Verdict(test, "not-written", first.message)
     if first.outcome == "skipped":
-        return TestVerdict(
+        return Verdict(
             test, "skipped", f"skipped on correct code ({first.message}): it cannot catch anything"
         )
     if first.outcome == "timeout":
-        return TestVerdict(
+        return Verdict(
             test, "hangs", f"this test {first.message} on the correct code and was stopped"
         )
     seen = [o.get(test) for o in (*raw.outcomes.values(), *raw.probes)]
     looked = next((o for o in seen if o is not None and o.outcome == "inspects"), None)
     if looked is not None:
-        return TestVerdict(test, "inspects", looked.message, asserts)
+        return Verdict(test, "inspects", looked.message, asserts)
     probes = [p.get(test) for p in raw.probes]
     if any(
         p is not None and (p.outcome == "passed") != (first.outcome == "passed") for p in probes
     ):
-        return TestVerdict(test, "flaky", FLAKY, asserts)
+        return Verdict(test, "flaky", FLAKY, asserts)
     if first.outcome == "failed":
         beliefs = [
             m.belief
@@ -245,15 +249,15 @@ def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> TestVerdict:
         message = f"fails on correct code: {first.message}"
         if beliefs:
             message = f"fails on correct code: {beliefs[0]} ({first.message})"
-        return TestVerdict(test, "fails", message, asserts)
+        return Verdict(test, "fails", message, asserts)
     for wheat in wheats[1:]:
         outcome = raw.outcomes.get(wheat.name, {}).get(test)
         if outcome is not None and outcome.outcome != "passed":
-            return TestVerdict(
+            return Verdict(
                 test,
                 "unspecified",
                 "passes on the kit but fails on another correct implementation: "
                 f"it relies on {wheat.detail}",
                 asserts,
             )
-    return TestVerdict(test, "valid", "", asserts)
+    return Verdict(test, "valid", "", asserts)

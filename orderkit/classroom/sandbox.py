@@ -143,10 +143,26 @@ class Sandboxed:
     :meth:`result` and :meth:`kill` close ``sentinel``: take it out of your wait list first.
     """
 
-    def __init__(self, pid: int, isolation: Isolation, memfd: int, init: int | None) -> None:
-        self.pid, self.isolation, self.sentinel = pid, isolation, os.pidfd_open(pid)
+    def __init__(
+        self, pid: int | None, isolation: Isolation, memfd: int, init: int | None, **kw: int
+    ) -> None:
+        self.pid, self.isolation = pid, isolation
+        self.sentinel = os.pidfd_open(pid) if pid is not None else kw["sentinel"]
         self._memfd, self._init = memfd, init  # result file; pidfd of the sandbox's PID 1
         self._outcome: tuple[str, object] | None = None
+
+    def handoff(self) -> list[int]:
+        """The descriptors another process needs to :meth:`adopt` this sandbox (namespaces
+        only: the sandbox's PID 1 reports how the child ended)."""
+        if self._init is None:
+            raise SandboxError("only a sandbox with namespaces can be handed over")
+        return [self.sentinel, self._memfd, self._init]
+
+    @classmethod
+    def adopt(cls, fds: Sequence[int], isolation: Isolation) -> Sandboxed:
+        """A sandbox started by another process (a clean zygote), from :meth:`handoff`."""
+        sentinel, memfd, init = fds
+        return cls(None, isolation, memfd, init, sentinel=sentinel)
 
     def result(self) -> tuple[str, object]:
         """("ok", value), ("error", "TypeName: text") or ("died", how); reaps and cleans up.
@@ -169,13 +185,17 @@ class Sandboxed:
 
     def _reap(self, killed: str) -> tuple[str, object]:
         group = self.isolation.kind == "process-group"
-        if group:  # before waitpid: the unreaped leader keeps the group's id from reuse
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.pid, signal.SIGKILL)
-        status = os.waitpid(self.pid, 0)[1]
+        if self.pid is None:  # adopted: its own parent reaps it; PID 1 wrote how it ended
+            select.select([self.sentinel], [], [])
+            status = 0
+        else:
+            if group:  # before waitpid: the unreaped leader keeps the group's id from reuse
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.pid, signal.SIGKILL)
+            status = os.waitpid(self.pid, 0)[1]
         for _ in range(1000 if group else 0):  # until init has reaped the group's last member
             try:
-                os.killpg(self.pid, 0)
+                os.killpg(self.pid or 0, 0)
                 time.sleep(0.001)
             except ProcessLookupError:
                 break
@@ -288,6 +308,7 @@ def _first(job: _Job, channel: socket.socket) -> NoReturn:
     """First child, still in the grader's PID namespace: unshare, start PID 1, reap it."""
     try:
         gc.disable()  # no finalizer of an object inherited from the grader runs here
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # a zygote ignores it; PID 1 waits
         _own_session(job)
         if job.group is not None:
             job.group.join()
@@ -382,6 +403,7 @@ def _run(job: _Job, *, namespaced: bool) -> NoReturn:
     message: tuple[str, object]
     try:
         if not namespaced:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             _own_session(job)
             if job.group is not None:
                 job.group.join()

@@ -17,10 +17,11 @@ import ipywidgets as widgets
 
 from orderkit.classroom.results import (
     ASSERTS_NOTHING,
+    FEEDBACK_ONLY,
     NO_TESTS,
     ChaffResult,
     CheckResult,
-    TestVerdict,
+    Verdict,
     stopped_on,
 )
 
@@ -152,7 +153,7 @@ def _tests_html(result: CheckResult) -> str:
     return f'<h4>Your tests</h4><div class="orderkit-tests">{"".join(rows)}</div>'
 
 
-def _test_row(verdict: TestVerdict, stopped_on_bugs: int, width: int) -> str:
+def _test_row(verdict: Verdict, stopped_on_bugs: int, width: int) -> str:
     """Mark, name, then the verdict: a coloured tag and, in plain colour, why."""
     row = _row(width)
     if verdict.status == "not-written":
@@ -213,4 +214,7 @@ def _bug_row(chaff: ChaffResult, show_titles: bool) -> str:
 
 
 def _small_html(result: CheckResult) -> str:
-    return f'<div class="ok-small">Isolation: {_e(result.isolation)}</div>'
+    return (
+        f'<div class="ok-small">{_e(FEEDBACK_ONLY)}</div>'
+        f'<div class="ok-small">Isolation: {_e(result.isolation)}</div>'
+    )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from orderkit.classroom.batch import Grade
 from orderkit.classroom.catalogue import Level
-from orderkit.classroom.results import ChaffResult, CheckResult, Status, TestVerdict
+from orderkit.classroom.results import ChaffResult, CheckResult, Status, Verdict
 
 UNIT_BUGS: list[tuple[str, Level]] = [
     ("off-by-one", "unit"),
@@ -31,15 +31,15 @@ def title(bug: str) -> str:
     return f"Title of {bug}"
 
 
-def verdict(name: str, status: Status = "valid", message: str = "") -> TestVerdict:
-    return TestVerdict(name, status, message)
+def verdict(name: str, status: Status = "valid", message: str = "") -> Verdict:
+    return Verdict(name, status, message)
 
 
 def graded(
     student: str,
     exercise: str,
     caught: set[str],
-    verdicts: Sequence[TestVerdict] = (verdict("test_order_takes_stock"),),
+    verdicts: Sequence[Verdict] = (verdict("test_order_takes_stock"),),
     notes: str = "",
 ) -> Grade:
     """A graded submission that caught ``caught`` among its exercise's bugs."""

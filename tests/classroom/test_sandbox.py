@@ -374,6 +374,7 @@ def test_everything_inside_dies_with_the_first_child(sandbox: Start) -> None:
     box = sandbox(loop_forever_after(spawn_grandchild(marker, new_session=True)))
     assert wait_until(lambda: bool(marked(marker)))
 
+    assert box.pid is not None
     os.kill(box.pid, signal.SIGKILL)
 
     assert outcome(box) == ("died", "killed by signal SIGKILL")

@@ -18,7 +18,7 @@ from orderkit.classroom import results
 from orderkit.classroom.results import FLAKY, ChaffResult, CheckResult, from_data, to_data
 from orderkit.classroom.scoreboard import Scoreboard, show_scoreboards
 
-Verdict = results.TestVerdict  # imported under its own name, pytest would try to collect it
+Verdict = results.Verdict  # imported under its own name, pytest would try to collect it
 
 TESTS = (
     "test_check_stock_returns_the_opening_stock",
