@@ -1,26 +1,63 @@
 """Classroom tools: a bug catalogue, instant feedback, student versions, batch grading.
 
-Importing this in a notebook starts keeping track of which tests each cell defines, so
-that ``check()`` grades the tests the notebook has now, as a fresh run of it would.
+Importing this package does nothing by itself: each name loads its module when it is
+first used, so ``orderkit --help`` or a script that only reads the catalogue never imports
+pytest or IPython. In a notebook, the first use of ``check`` (``from orderkit.classroom
+import check``) starts keeping track of which tests each cell defines, so that ``check()``
+grades the tests the notebook has now, as a fresh run of it would, and draws results as
+scoreboards.
 """
 
-from orderkit.classroom.catalogue import (
-    EXERCISES,
-    LEVELS,
-    Catalogue,
-    Exercise,
-    Implementation,
-    Level,
-    load,
-)
-from orderkit.classroom.feedback import check, notebook_shell, track_cells
-from orderkit.classroom.results import ChaffResult, CheckResult, Verdict
+from __future__ import annotations
 
-if notebook_shell() is not None:  # in a notebook: track its cells, draw results as scoreboards
-    from orderkit.classroom.scoreboard import show_scoreboards
+import importlib
+from typing import TYPE_CHECKING, Any
 
-    track_cells(notebook_shell())
-    show_scoreboards(notebook_shell())
+if TYPE_CHECKING:
+    from orderkit.classroom.catalogue import (
+        EXERCISES,
+        LEVELS,
+        Catalogue,
+        Exercise,
+        Implementation,
+        Level,
+        load,
+    )
+    from orderkit.classroom.feedback import check, notebook_shell, track_cells
+    from orderkit.classroom.results import ChaffResult, CheckResult, Verdict
+
+_WHERE = {
+    **dict.fromkeys(
+        ("EXERCISES", "LEVELS", "Catalogue", "Exercise", "Implementation", "Level", "load"),
+        "catalogue",
+    ),
+    **dict.fromkeys(("check", "notebook_shell", "track_cells"), "feedback"),
+    **dict.fromkeys(("ChaffResult", "CheckResult", "Verdict"), "results"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    if name == "check":
+        _start_in_notebook()
+    globals()[name] = value
+    return value
+
+
+def _start_in_notebook() -> None:
+    """In a notebook: track its cells, draw results as scoreboards (once; idempotent)."""
+    from orderkit.classroom.feedback import notebook_shell, track_cells
+
+    shell = notebook_shell()
+    if shell is not None:
+        from orderkit.classroom.scoreboard import show_scoreboards
+
+        track_cells(shell)
+        show_scoreboards(shell)
+
 
 __all__ = [
     "EXERCISES",
@@ -34,5 +71,6 @@ __all__ = [
     "Verdict",
     "check",
     "load",
+    "notebook_shell",
     "track_cells",
 ]

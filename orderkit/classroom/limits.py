@@ -58,6 +58,7 @@ def _layout() -> tuple[str, tuple[Path, ...]] | None:
     if all((p / "cgroup.procs").exists() for p in v1):
         try:
             for parent in v1:
+                _sweep(parent)
                 (parent / mine).mkdir(exist_ok=True)
             return "v1", tuple(parent / mine for parent in v1)
         except OSError:
@@ -65,6 +66,7 @@ def _layout() -> tuple[str, tuple[Path, ...]] | None:
     if (ROOT / "cgroup.controllers").exists():
         own = _own_v2()
         try:
+            _sweep(own)
             base = own / mine
             base.mkdir(exist_ok=True)
             (base / "cgroup.subtree_control").write_text("+pids +cpu")
@@ -72,6 +74,18 @@ def _layout() -> tuple[str, tuple[Path, ...]] | None:
         except OSError:
             return None
     return None
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the empty folders of graders that were killed before they could."""
+    for old in parent.glob("orderkit-*"):
+        pid = old.name.removeprefix("orderkit-")
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            for folder in sorted(old.glob("*/"), reverse=True):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            with contextlib.suppress(OSError):
+                old.rmdir()
 
 
 def _own_v2() -> Path:

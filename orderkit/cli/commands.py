@@ -1,4 +1,4 @@
-"""The classroom commands, as the command line calls them: check arguments, run, report.
+"""The commands, as the command line calls them: check arguments, run, report.
 
 The library modules never see ``argparse``, never print summaries and never choose exit
 codes; these functions do, and :mod:`orderkit.cli` only builds the parser.
@@ -11,13 +11,15 @@ import sys
 import time
 
 from orderkit.classroom import catalogue as catalogues
+from orderkit.cli.exits import Exit
 
 
 def grade(args: argparse.Namespace) -> int:
     """``orderkit grade``: grade, write grades.csv, results/ and report.html into ``--out``.
 
-    Exit status 0 when every submission was graded, 1 when any could not be, 2 on a usage
-    error (an unknown exercise, a folder without notebooks, a broken catalogue).
+    Exit status (:class:`Exit`): OK when every submission was graded, INCOMPLETE when any
+    could not be, USAGE on a usage error (an unknown exercise, a folder without
+    notebooks, a broken catalogue).
     """
     from orderkit.classroom import batch
     from orderkit.classroom.report import write_report
@@ -54,7 +56,7 @@ def grade(args: argparse.Namespace) -> int:
     for line in batch.summary(grades, new, time.perf_counter() - started):
         print(line)
     print(f"wrote {args.out / 'grades.csv'}, {args.out / 'results'}/ and {report}")
-    return 0 if all(g.graded for g in grades) else 1
+    return Exit.OK if all(g.graded for g in grades) else Exit.INCOMPLETE
 
 
 def bugs(args: argparse.Namespace) -> int:
@@ -93,7 +95,7 @@ def bugs(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     print("catalogue OK" if not problems else f"{len(problems)} problem(s)")
-    return 0 if not problems else 1
+    return Exit.OK if not problems else Exit.INCOMPLETE
 
 
 class _NoBar:

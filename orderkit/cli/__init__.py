@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
+from orderkit.cli.exits import Exit
 from orderkit.errors import OrderkitError
 
 
@@ -19,17 +21,17 @@ def _release(args: argparse.Namespace) -> int:
             f"released {done.source} -> {done.target} "
             f"({done.solutions} solution(s) stubbed, {done.hidden} hidden test region(s) removed)"
         )
-    return 0
+    return Exit.OK
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from orderkit.classroom.commands import grade
+    from orderkit.cli.commands import grade
 
     return grade(args)
 
 
 def _bugs(args: argparse.Namespace) -> int:
-    from orderkit.classroom.commands import bugs
+    from orderkit.cli.commands import bugs
 
     return bugs(args)
 
@@ -69,7 +71,8 @@ def parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         default=SUBMISSION_TIMEOUT,
-        help=f"seconds per submission (default {SUBMISSION_TIMEOUT:g})",
+        help="seconds of CPU time each run of a submission may use, one run per "
+        f"implementation (default {SUBMISSION_TIMEOUT:g})",
     )
     grade.add_argument(
         "--memory",
@@ -125,4 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except OrderkitError as error:
         print(f"orderkit {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
+    except BrokenPipeError:  # the reader went away (``orderkit grade ... | head -1``)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit: not to the pipe
+        return Exit.INCOMPLETE
