@@ -33,7 +33,7 @@ from orderkit.classroom.catalogue import Implementation
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.limits import Group
 from orderkit.classroom.runner import RESULT_FD
-from orderkit.classroom.testrun import OUTCOMES, Ran
+from orderkit.classroom.testrun import OUTCOMES, WALL_FACTOR, Ran
 from orderkit.classroom.zygote import Zygote
 
 MAX_BYTES = 4 << 20
@@ -157,7 +157,7 @@ class Started:
         (self.scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
         self.output = tempfile.TemporaryFile(prefix="orderkit-run-")  # noqa: SIM115 (closed in end)
         self.group = group
-        self.deadline = time.monotonic() + run_timeout
+        self.deadline = time.monotonic() + run_timeout * WALL_FACTOR  # CPU is capped inside
         out = self.output.fileno()
 
         def start() -> None:
