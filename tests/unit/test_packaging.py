@@ -119,6 +119,41 @@ def test_every_dependency_is_pinned_in_constraints() -> None:
     assert wanted - pinned == set()
 
 
+def _pins() -> dict[str, str]:
+    """Each distribution constraints.txt pins, and its version (markers left out)."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            (version,) = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+            pins[_name(requirement.name)] = version
+    return pins
+
+
+def test_the_jupyter_pieces_the_kit_relies_on_are_pinned_though_not_asked_for_by_name() -> None:
+    assert {"ipython", "ipykernel", "jupyter-client"} <= set(_pins())
+
+
+def test_every_pin_is_allowed_by_pyproject() -> None:
+    pins = _pins()
+    requirements = [
+        Requirement(line)
+        for line in [
+            *PROJECT["dependencies"],
+            *(line for extra in EXTRAS.values() for line in extra),
+        ]
+    ]
+
+    refused = {
+        requirement.name: pins[_name(requirement.name)]
+        for requirement in requirements
+        if _name(requirement.name) in pins
+        and not requirement.specifier.contains(pins[_name(requirement.name)], prereleases=True)
+    }
+
+    assert refused == {}
+
+
 # -- what the package imports is what it declares ----------------------------------------------
 
 
