@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -365,6 +366,81 @@ def test_ensure_chromium_trusts_orderkit_chromium_and_installs_nothing(tmp_path:
     assert done.returncode == 1
     assert "ORDERKIT_CHROMIUM" in done.stderr
     assert calls == ""
+
+
+# -- the version, written once (pyproject.toml) ------------------------------------------------
+
+
+def test_the_version_is_the_one_pyproject_gives_this_editable_install() -> None:
+    assert orderkit.__version__ == PROJECT["version"]
+
+
+def test_the_version_is_written_in_pyproject_only() -> None:
+    literal = re.compile(r"""["']""" + re.escape(PROJECT["version"]) + r"""["']""")
+
+    written = [
+        path for path in (ROOT / "orderkit").rglob("*.py") if literal.search(path.read_text())
+    ]
+
+    assert written == []
+
+
+def test_a_source_tree_never_installed_still_imports(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "orderkit", tmp_path / "orderkit")  # as mutmut's venv imports it
+
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", "import orderkit; print(orderkit.__version__)"],
+        env={"PYTHONPATH": str(tmp_path), "PATH": os.environ["PATH"]},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert (done.returncode, done.stdout) == (0, "0+unknown\n"), done.stderr
+
+
+@pytest.mark.slow
+def test_a_plain_wheel_install_knows_its_version(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source)
+    shutil.copytree(
+        ROOT / "orderkit", source / "orderkit", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    subprocess.run(
+        [*pip, "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "wheels"), str(source)],
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = (tmp_path / "wheels").glob("orderkit-*.whl")
+    site = tmp_path / "site"
+    subprocess.run(
+        [*pip, "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        timeout=300,
+    )
+
+    done = subprocess.run(  # -S: no site-packages, so neither this venv's editable install
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            "import orderkit; print(orderkit.__version__, orderkit.__file__)",
+        ],
+        env={"PYTHONPATH": str(site), "PATH": os.environ["PATH"]},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    version, path = done.stdout.split()
+    assert version == PROJECT["version"]
+    assert Path(path).is_relative_to(site)
 
 
 # -- the public API ----------------------------------------------------------------------------
