@@ -17,7 +17,7 @@ QUIET_PLUGINS = (
     "platformdirs",
     "randomly",
     "cacheprovider",  # would write .pytest_cache beside the notebook
-    "hypothesispytest",  # imports all of hypothesis (~1 s) at the end of every run
+    "hypothesispytest",  # imports all of hypothesis at the end of every run
     "unraisableexception",  # full gc.collect() passes at the end of every run
 )
 """pytest plugins a test run inside a notebook does without.
