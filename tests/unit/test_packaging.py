@@ -227,7 +227,7 @@ def test_what_the_lessons_import_works_with_the_core_dependencies_alone() -> Non
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-# -- the Makefile's two stamps -----------------------------------------------------------------
+# -- the Makefile's stamps -----------------------------------------------------------------------
 
 
 def _make_dry_run(venv: Path, target: str) -> str:
@@ -276,6 +276,40 @@ def test_make_lab_after_make_test_installs_nothing(tmp_path: Path) -> None:
 
     assert "pip install" not in commands
     assert "jupyter lab" in commands
+
+
+def test_make_teacher_installs_the_teacher_extra_and_starts_nothing(tmp_path: Path) -> None:
+    commands = _make_dry_run(tmp_path / "venv", "teacher")
+
+    assert '-e ".[teacher]"' in commands
+    assert "[lab" not in commands, "no JupyterLab: make lab adds it"
+    assert "jupyter" not in commands
+
+
+def test_make_test_counts_as_make_teacher_too(tmp_path: Path) -> None:
+    _stamp(tmp_path / "venv" / ".installed-lab")
+
+    after_test = _make_dry_run(tmp_path / "venv", "unit")
+    for stamp in (".installed-dev", ".installed-teacher"):
+        _stamp(tmp_path / "venv" / stamp)
+    teacher = _make_dry_run(tmp_path / "venv", "teacher")
+
+    assert f"touch {tmp_path / 'venv' / '.installed-teacher'}" in after_test
+    assert "pip install" not in teacher
+
+
+def test_make_help_names_the_teachers_commands() -> None:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert "make teacher" in done.stdout
+    assert "make lab DIR=path/to/course" in done.stdout
 
 
 # -- tools/ensure_chromium.sh, with apt-get, apt-cache, id and sudo faked ----------------------
