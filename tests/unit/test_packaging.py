@@ -443,16 +443,16 @@ def test_a_plain_wheel_install_knows_its_version(tmp_path: Path) -> None:
     shutil.copytree(
         ROOT / "orderkit", source / "orderkit", ignore=shutil.ignore_patterns("__pycache__")
     )
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run(
-        [*pip, "wheel", "--quiet", "--no-deps", "-w", str(tmp_path / "wheels"), str(source)],
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run(  # with this venv's setuptools (the dev extra): no download
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
         check=True,
         timeout=300,
     )
-    (wheel,) = (tmp_path / "wheels").glob("orderkit-*.whl")
-    site = tmp_path / "site"
+    (wheel,) = wheels.glob("orderkit-*.whl")
     subprocess.run(
-        [*pip, "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
         check=True,
         timeout=300,
     )
