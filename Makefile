@@ -1,13 +1,16 @@
 # The front door: `make lab` opens the kit, `make test` runs everything CI runs.
 # Both create .venv on first use and refresh it when pyproject.toml or constraints.txt change.
-# `make lab` installs only what a learner needs (the kit and its `lab` extra); `make test` adds
-# the `teacher` and `dev` extras to the same venv. One stamp each, so `make lab` after
-# `make test` installs nothing and `make test` after `make lab` adds only the rest.
+# `make lab` installs only what a learner needs (the kit and its `lab` extra); `make teacher`
+# the kit and the teacher's tools (its `teacher` extra: release, grade); `make test` adds the
+# `teacher` and `dev` extras to the learner's venv. One stamp each, so `make lab` or
+# `make teacher` after `make test` installs nothing and `make test` after `make lab` adds only
+# the rest.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP_LAB := $(VENV)/.installed-lab
+STAMP_TEACHER := $(VENV)/.installed-teacher
 STAMP := $(VENV)/.installed-dev
 # JupyterLab settings defaults for this venv only (never the user's own settings): no
 # "get notified about Jupyter news?" toast, no update check.
@@ -34,11 +37,13 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.
 NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs \
 	-p tools.kernel_pool -p tools.notebook_plan
 
-.PHONY: help lab test chromium lint typecheck unit notebooks outputs release stability mutation \
+.PHONY: help lab teacher test chromium lint typecheck unit notebooks outputs release stability mutation \
 	bench clean
 
 help:
 	@echo "make lab    - start JupyterLab on notebooks/ (http://$(HOST):$(PORT), token required)"
+	@echo "make lab DIR=path/to/course - start JupyterLab on a course folder of your own"
+	@echo "make teacher - install the kit with the teacher's tools (orderkit release, grade)"
 	@echo "make test   - lint, type check, unit + integration tests, strict notebook validation"
 	@echo "make chromium - make sure the browser tests have a Chromium (apt-get when allowed)"
 	@echo "make outputs - re-run every lesson notebook and store its outputs"
@@ -48,26 +53,54 @@ help:
 	@echo "make bench  - run the benchmarks under benchmarks/"
 	@echo "make clean  - remove .venv and caches"
 
-# A learner's venv: the kit, JupyterLab and notebook validation, nothing else.
-$(STAMP_LAB): pyproject.toml constraints.txt tools/lab-overrides.json
+# The venv, if missing, with a current pip.
+define new_venv
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+endef
+
+# A learner's venv: the kit, JupyterLab and notebook validation, nothing else.
+$(STAMP_LAB): pyproject.toml constraints.txt tools/lab-overrides.json
+	$(new_venv)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab]"
 	@mkdir -p $(dir $(LAB_OVERRIDES))
 	cp tools/lab-overrides.json $(LAB_OVERRIDES)
 	@touch $@
 
-# Everything `make test` runs: the learner's venv plus the teacher's tools and the dev tools.
-$(STAMP): $(STAMP_LAB)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,teacher,dev]"
+# A teacher's venv: the kit and its classroom tools, without JupyterLab (a grading machine,
+# or a JupyterHub image that brings its own; `make lab` adds it).
+$(STAMP_TEACHER): pyproject.toml constraints.txt
+	$(new_venv)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[teacher]"
 	@touch $@
 
-# Opens on lesson 00, whose last section is the lesson map. No news or update checks (the
-# server side here, the toast through $(LAB_OVERRIDES)).
+teacher: $(STAMP_TEACHER)
+	@echo "The teacher's tools are in $(BIN): $(BIN)/orderkit --help"
+
+# Everything `make test` runs: the learner's venv plus the teacher's tools and the dev tools
+# (so it holds what `make teacher` installs too).
+$(STAMP): $(STAMP_LAB)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[lab,teacher,dev]"
+	@touch $(STAMP_TEACHER) $@
+
+# Where `make lab` opens: the lessons, on lesson 00 (whose last section is the lesson map),
+# or with DIR=path/to/course a folder of the teacher's own, on its file browser. A relative
+# DIR starts from the folder make runs in. A DIR that is not a folder stops make before it
+# installs anything.
+DIR ?=
+LAB_ROOT := $(or $(DIR),notebooks)
+LAB_URL := $(if $(DIR),/lab/tree,/lab/tree/00-how-to-use-this-kit.ipynb)
+ifneq ($(filter lab,$(MAKECMDGOALS)),)
+ifneq ($(shell test -d '$(LAB_ROOT)' && echo yes),yes)
+$(error DIR=$(DIR) is not a folder (a relative DIR starts from $(CURDIR)))
+endif
+endif
+
+# No news or update checks (the server side here, the toast through $(LAB_OVERRIDES)).
 lab: $(STAMP_LAB)
 	$(BIN)/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=notebooks $(ROOT_FLAG) \
-		--LabApp.default_url=/lab/tree/00-how-to-use-this-kit.ipynb \
+		--ServerApp.root_dir='$(LAB_ROOT)' $(ROOT_FLAG) \
+		--LabApp.default_url=$(LAB_URL) \
 		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 # Chromium first: without it the browser tests fail, so stop before anything else runs.

@@ -1,8 +1,9 @@
 """Cost of a sandbox: start() + result() for a trivial function, against a bare os.fork().
 
 Median of 30 runs for each of: a bare ``os.fork()`` whose child exits at once (reaped with
-``waitpid``), the sandbox with namespaces, and the sandbox with a process group only. The
-grader's budget is ~0.1-0.2 s per submission, so a few milliseconds are what matters here.
+``waitpid``), the sandbox with namespaces, and the sandbox with a process group only. Set
+the figures beside the grader's time per submission (``bench_grade.py``): a sandbox is one
+of its costs, paid once per submission.
 
 Run: ``python benchmarks/bench_sandbox.py [--runs N] [--ballast-mib M]`` (``--ballast-mib``
 grows this process first, as a warmed-up grader is bigger than a bare interpreter).

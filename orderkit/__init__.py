@@ -4,6 +4,8 @@ An :class:`InventoryService` holds stock; an :class:`OrderService` creates order
 the stock they need. Both run on a :class:`StockStore`: in memory or in SQLite.
 """
 
+from importlib import metadata as _metadata
+
 from orderkit.domain import MAX_QUANTITY, ItemId, Order
 from orderkit.errors import (
     InsufficientStock,
@@ -38,4 +40,8 @@ __all__ = [
     "StoreError",
     "UnknownItem",
 ]
-__version__ = "0.1.0"
+
+try:  # written once, in pyproject.toml; installed (editable or not), its metadata has it
+    __version__ = _metadata.version("orderkit")
+except _metadata.PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"

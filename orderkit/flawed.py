@@ -12,58 +12,19 @@ and fails where only an integration test looks:
 * :func:`reorder_list` assumes ``check_stock`` returns ``None`` for an item never stocked;
   the real :class:`~orderkit.InventoryService` returns 0, so the answer is silently wrong.
 
-:func:`run_at_once` is not flawed: it is the small harness that runs calls in threads at
-the same time, so a test can show the race. :class:`Interleaving` forces the same race
-without threads (Python in the browser, Pyodide, has none): its ``pause`` runs the next
-call inside the first one's pause. :func:`needs_threads` runs a demonstration where
-threads exist and shows :data:`NO_THREADS` where they do not.
+The harness that makes the race happen on purpose (threads released together, or a
+forced interleaving without threads) is not flawed: it lives in :mod:`orderkit.concurrency`.
 """
 
 from __future__ import annotations
 
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from orderkit.domain import ItemId, Order, check_item_id, check_quantity
-from orderkit.errors import InsufficientStock, OrderkitError
+from orderkit.errors import InsufficientStock
 from orderkit.inventory import InventoryService
-
-T = TypeVar("T")
-
-NO_THREADS = (
-    "This cell needs threads, and Python in the browser (Pyodide) has none, so it does "
-    "not run here. The cells without threads show the same race; to see real threads "
-    "race, run the kit on your own Python (make lab)."
-)
-"""The note a cell that needs threads shows where there are none."""
-
-
-class ThreadsUnavailable(OrderkitError, RuntimeError):
-    """This Python cannot start threads (Pyodide in the browser, or WASI)."""
-
-    def __init__(self) -> None:
-        super().__init__(NO_THREADS)
-
-
-def threads_available() -> bool:
-    """Whether this Python can start threads: not in the browser (Pyodide) or under WASI."""
-    return sys.platform not in ("emscripten", "wasi")
-
-
-def needs_threads(demo: Callable[[], T]) -> T | None:
-    """Run ``demo`` and return what it returns; without threads print :data:`NO_THREADS`.
-
-    For a notebook cell that shows real threads: in the browser it prints the note and
-    returns None (so the cell shows no result) instead of failing with
-    ``RuntimeError: can't start new thread``.
-    """
-    if not threads_available():
-        print(NO_THREADS)
-        return None
-    return demo()
 
 
 class NaiveOrderService:
@@ -82,8 +43,9 @@ class NaiveOrderService:
     leaves no gap.
 
     ``pause`` (default: none) is called between the check and the write. Races are rare
-    when left to chance; a test passes ``threading.Barrier(n).wait`` to make every caller
-    pass the check before any of them writes, so the race happens every time.
+    when left to chance; a test passes ``threading.Barrier(n).wait`` (with threads) or
+    :meth:`orderkit.concurrency.Interleaving.pause` (without) to make every caller pass the
+    check before any of them writes, so the race happens every time.
 
     Orders are kept in this service, not in the store: a store can only record an order
     together with taking its stock (``place_order``), the very step this class leaves out.
@@ -190,89 +152,3 @@ def reorder_list(inventory: AssumedInventory, item_ids: Iterable[ItemId]) -> lis
         if level == 0:
             sold_out.append(item_id)
     return sold_out
-
-
-def run_at_once(*calls: Callable[[], T], timeout: float = 10.0) -> list[T | Exception]:
-    """Run each call in its own thread, all released together; return the outcomes.
-
-    The outcomes are in call order: what each call returned, or the exception it raised
-    (so one refused order does not hide what the others did). Raises ``TimeoutError`` if a
-    call is still running after ``timeout`` seconds, for instance a barrier that never
-    filled; that thread is left to finish on its own. Raises :class:`ThreadsUnavailable`
-    where Python has no threads (in the browser): :class:`Interleaving` works there.
-    """
-    if not threads_available():
-        raise ThreadsUnavailable
-    start = threading.Barrier(len(calls))
-    outcomes: dict[int, T | Exception] = {}
-
-    def run(index: int, call: Callable[[], T]) -> None:
-        try:
-            start.wait(timeout)
-            outcomes[index] = call()
-        except Exception as exc:  # the outcome of this call, handed back to the caller
-            outcomes[index] = exc
-
-    threads = [
-        threading.Thread(target=run, args=(index, call), name=f"run_at_once-{index + 1}")
-        for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    if any(thread.is_alive() for thread in threads):
-        raise TimeoutError(f"a call was still running after {timeout:g} s")
-    return [outcomes[index] for index in range(len(calls))]
-
-
-class Interleaving:
-    """Force a check-then-act race without threads: every call checks before any writes.
-
-    Pass ``pause`` as the service's pause hook, then hand the calls to :meth:`run`::
-
-        cut_in = Interleaving()
-        naive = NaiveOrderService(inventory, pause=cut_in.pause)
-        cut_in.run(lambda: naive.create_order(2, 3), lambda: naive.create_order(2, 3))
-
-    :meth:`run` starts the first call; when it pauses (after its check, before its write),
-    ``pause`` runs the next call right there, as a second customer cutting in would, and so
-    on. So every call passes its check before the first one writes, as with
-    ``threading.Barrier(n).wait`` and :func:`run_at_once`, but in one thread and the same
-    way every time; it works in the browser too. A service that never pauses (the real
-    :class:`~orderkit.OrderService` has no gap to pause in) gets its calls one after the
-    other.
-    """
-
-    def __init__(self) -> None:
-        self._waiting: list[tuple[int, Callable[[], object]]] = []
-        self._outcomes: list[object] = []
-
-    def pause(self) -> None:
-        """The pause hook: run the next waiting call, if any, inside this one's pause."""
-        if self._waiting:
-            self._call(*self._waiting.pop(0))
-
-    def run(self, *calls: Callable[[], T]) -> list[T | Exception]:
-        """Run the calls as described above; return the outcomes in call order.
-
-        Each outcome is what the call returned, or the exception it raised (as with
-        :func:`run_at_once`).
-        """
-        outcomes: list[T | Exception] = []
-        self._outcomes = outcomes  # type: ignore[assignment]  # filled by _call
-        outcomes.extend([RuntimeError("not run")] * len(calls))
-        self._waiting = list(enumerate(calls))
-        try:
-            while self._waiting:  # a call that never paused leaves the next one to run here
-                self._call(*self._waiting.pop(0))
-        finally:
-            self._waiting = []
-        return outcomes
-
-    def _call(self, index: int, call: Callable[[], object]) -> None:
-        try:
-            self._outcomes[index] = call()
-        except Exception as exc:  # the outcome of this call, handed back to the caller
-            self._outcomes[index] = exc

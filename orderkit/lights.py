@@ -30,6 +30,7 @@ import ipytest
 import ipywidgets as widgets
 import pytest
 
+from orderkit.defaults import TEST_TIMEOUT
 from orderkit.errors import OrderkitError
 from orderkit.inventory import InventoryService
 from orderkit.notebook import pytest_args
@@ -38,9 +39,6 @@ from orderkit.widgets import StockPanel
 
 DEBOUNCE = 0.3
 """Seconds of quiet after a change before the tests run: a drag or key presses make one run."""
-
-TIMEOUT = 10.0
-"""Seconds a test may run before it is cut off (and shown red)."""
 
 Colour = Literal["green", "red", "waiting"]
 Watched = InventoryService | OrderService | StockPanel
@@ -80,8 +78,8 @@ class TestLights(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped (
     script, a test) every change runs the tests at once. Changes made while the tests run
     (by the tests themselves, in any thread) never start another run, so tests that order
     from a watched inventory cannot set off an endless chain of runs. A test that raises,
-    hangs (``timeout``) or cannot be collected is a red light with the reason; nothing
-    reaches the kernel.
+    hangs (longer than ``timeout`` seconds, by default :data:`~orderkit.defaults.TEST_TIMEOUT`)
+    or cannot be collected is a red light with the reason; nothing reaches the kernel.
     """
 
     __test__ = False  # a class called Test... in a notebook: not for pytest to collect
@@ -96,7 +94,7 @@ class TestLights(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped (
         *,
         watch: Watched | Sequence[Watched],
         debounce: float = DEBOUNCE,
-        timeout: float = TIMEOUT,
+        timeout: float = TEST_TIMEOUT,
     ) -> None:
         self.tests = list(tests)
         self.labels = [_label(test) for test in self.tests]
@@ -351,4 +349,4 @@ def _run(tests: Sequence[Callable[..., object]], labels: list[str], timeout: flo
     return lights
 
 
-__all__ = ["DEBOUNCE", "TIMEOUT", "Light", "LightsError", "TestLights"]
+__all__ = ["DEBOUNCE", "Light", "LightsError", "TestLights"]

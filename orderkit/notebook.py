@@ -17,12 +17,12 @@ QUIET_PLUGINS = (
     "platformdirs",
     "randomly",
     "cacheprovider",  # would write .pytest_cache beside the notebook
-    "hypothesispytest",  # imports all of hypothesis (~1 s) at the end of every run
+    "hypothesispytest",  # imports all of hypothesis at the end of every run
     "unraisableexception",  # full gc.collect() passes at the end of every run
 )
 """pytest plugins a test run inside a notebook does without.
 
-Every installed plugin loads on every run and some cost a second; none is needed to run
+Every installed plugin loads on every run and some are slow to load; none is needed to run
 the tests (hypothesis's ``@given`` works without its plugin).
 """
 
@@ -47,8 +47,7 @@ def setup_ipytest() -> None:
     * ``%%ipytest`` cells run the tests defined in the notebook so far;
     * ``raise_on_error=True``: a failing test fails its cell, so notebook validation (and a
       learner running all cells) notices it, instead of printing red and going on;
-    * quiet output (``-q``) and no plugins a lesson does not need, so a run takes a
-      fraction of a second;
+    * quiet output (``-q``) and no plugins a lesson does not need, so a run stays short;
     * the kit's own pytest settings (:data:`PYTEST_INI`), not those of whatever project
       holds the notebook;
     * ``--assert=plain``: ipytest rewrites the asserts of cells itself, and pytest's import

@@ -1,7 +1,8 @@
 """`make lab`, the README's first command: JupyterLab on 127.0.0.1, nothing without a token.
 
-Runs `make lab` word for word, so it uses the Makefile's venv (`VENV=/tmp/v` in the
-environment points it at a throw-away one), with throw-away Jupyter config and settings dirs.
+Also `make lab DIR=path/to/course`, on a teacher's own course folder. Runs `make lab` word for
+word, so it uses the Makefile's venv (`VENV=/tmp/v` in the environment points it at a
+throw-away one), with throw-away Jupyter config and settings dirs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +60,9 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+@contextmanager
+def _make_lab(tmp_path: Path, *make_args: str) -> Iterator[tuple[str, str]]:
     """Run `make lab` as a user would, with throw-away Jupyter dirs; yield (base url, token)."""
-    tmp_path = tmp_path_factory.mktemp("lab")
     port, token = _free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
@@ -74,7 +75,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     }
     log = (tmp_path / "lab.log").open("w")
     server = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"PORT={port}"],
+        ["make", "--no-print-directory", "lab", f"PORT={port}", *make_args],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -92,6 +93,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     finally:
         _shutdown(base, token, server)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`make lab` on the lessons, for every test of this module that asks for it."""
+    with _make_lab(tmp_path_factory.mktemp("lab")) as served:
+        yield served
 
 
 def _status_or_none(url: str) -> int | None:
@@ -146,9 +154,13 @@ def test_make_lab_serves_the_notebooks_folder(lab: tuple[str, str]) -> None:
     assert all(f'"{name}"' in listing for name in shown), "the server's root is notebooks/"
 
 
-@pytest.mark.slow
-def test_make_lab_opens_on_the_first_lesson(lab: tuple[str, str]) -> None:
-    base, token = lab
+def _listing(base: str, token: str) -> set[str]:
+    """The names in the server's root folder, as its contents API lists them."""
+    return {entry["name"] for entry in _get_json(f"{base}/api/contents", token)["content"]}
+
+
+def _first_page(base: str, token: str) -> str:
+    """Where the server sends a browser that asks for its root: the page JupyterLab opens."""
 
     class _NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: object, **kwargs: object) -> None:
@@ -157,10 +169,16 @@ def test_make_lab_opens_on_the_first_lesson(lab: tuple[str, str]) -> None:
     opener = urllib.request.build_opener(_NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as caught:
         opener.open(f"{base}/?token={token}", timeout=5)
-
     caught.value.close()
     assert caught.value.code == 302
-    assert caught.value.headers["Location"].startswith("/lab/tree/00-how-to-use-this-kit.ipynb")
+    return str(caught.value.headers["Location"])
+
+
+@pytest.mark.slow
+def test_make_lab_opens_on_the_first_lesson(lab: tuple[str, str]) -> None:
+    base, token = lab
+
+    assert _first_page(base, token).startswith("/lab/tree/00-how-to-use-this-kit.ipynb")
 
 
 @pytest.mark.slow
@@ -176,3 +194,41 @@ def test_make_lab_never_asks_about_news_or_updates(lab: tuple[str, str]) -> None
     assert effective["fetchNews"] == "false"  # "none" (ask) would show the toast
     assert effective["checkForUpdates"] is False
     assert answer["settings"] == {}, "the user's own settings are left alone"
+
+
+# -- make lab DIR=path/to/course: a teacher's own folder ----------------------------------------
+
+
+@pytest.mark.slow
+def test_make_lab_dir_serves_a_course_folder_given_relative_to_where_make_runs(
+    tmp_path: Path,
+) -> None:
+    course = tmp_path / "my course"  # a space, as folder names on a teacher's machine have
+    (course / "week 1").mkdir(parents=True)
+    (course / "week 1" / "exercise.ipynb").write_text("{}")
+    (course / "notes.md").write_text("# Notes\n")
+    relative = os.path.relpath(course, ROOT)
+
+    with _make_lab(tmp_path, f"DIR={relative}") as (base, token):
+        listing = _listing(base, token)
+        first_page = _first_page(base, token)
+
+    assert listing == {"week 1", "notes.md"}
+    assert first_page.startswith("/lab/tree")
+    assert "00-how-to-use-this-kit" not in first_page
+
+
+def test_make_lab_dir_that_is_no_folder_stops_before_installing_anything(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-course"
+
+    done = subprocess.run(
+        ["make", "--no-print-directory", "lab", f"DIR={missing}", f"VENV={tmp_path / 'venv'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode != 0
+    assert f"DIR={missing} is not a folder" in done.stderr
+    assert not (tmp_path / "venv").exists()

@@ -5,7 +5,7 @@ the same stdout and the same ``text/plain`` results, after the sanitising rules 
 ``tests/nbval-sanitize.cfg`` (plus the few that Pyodide needs: its cells' file names).
 Cells nbval would not compare (``# NBVAL_IGNORE_OUTPUT``, ``# NBVAL_SKIP`` and their
 tags) are not compared either. A cell tagged ``needs-threads`` must show the kit's note
-(:data:`orderkit.flawed.NO_THREADS`) instead of its stored output: Pyodide has no threads.
+(:data:`orderkit.concurrency.NO_THREADS`) instead of its stored output: Pyodide has no threads.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from orderkit.flawed import NO_THREADS
+from orderkit.concurrency import NO_THREADS
 
 ROOT = Path(__file__).resolve().parents[2]
 SANITIZE_FILE = ROOT / "tests" / "nbval-sanitize.cfg"

@@ -11,6 +11,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -119,6 +120,41 @@ def test_every_dependency_is_pinned_in_constraints() -> None:
     assert wanted - pinned == set()
 
 
+def _pins() -> dict[str, str]:
+    """Each distribution constraints.txt pins, and its version (markers left out)."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            requirement = Requirement(line)
+            (version,) = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+            pins[_name(requirement.name)] = version
+    return pins
+
+
+def test_the_jupyter_pieces_the_kit_relies_on_are_pinned_though_not_asked_for_by_name() -> None:
+    assert {"ipython", "ipykernel", "jupyter-client"} <= set(_pins())
+
+
+def test_every_pin_is_allowed_by_pyproject() -> None:
+    pins = _pins()
+    requirements = [
+        Requirement(line)
+        for line in [
+            *PROJECT["dependencies"],
+            *(line for extra in EXTRAS.values() for line in extra),
+        ]
+    ]
+
+    refused = {
+        requirement.name: pins[_name(requirement.name)]
+        for requirement in requirements
+        if _name(requirement.name) in pins
+        and not requirement.specifier.contains(pins[_name(requirement.name)], prereleases=True)
+    }
+
+    assert refused == {}
+
+
 # -- what the package imports is what it declares ----------------------------------------------
 
 
@@ -191,7 +227,7 @@ def test_what_the_lessons_import_works_with_the_core_dependencies_alone() -> Non
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-# -- the Makefile's two stamps -----------------------------------------------------------------
+# -- the Makefile's stamps -----------------------------------------------------------------------
 
 
 def _make_dry_run(venv: Path, target: str) -> str:
@@ -240,6 +276,40 @@ def test_make_lab_after_make_test_installs_nothing(tmp_path: Path) -> None:
 
     assert "pip install" not in commands
     assert "jupyter lab" in commands
+
+
+def test_make_teacher_installs_the_teacher_extra_and_starts_nothing(tmp_path: Path) -> None:
+    commands = _make_dry_run(tmp_path / "venv", "teacher")
+
+    assert '-e ".[teacher]"' in commands
+    assert "[lab" not in commands, "no JupyterLab: make lab adds it"
+    assert "jupyter" not in commands
+
+
+def test_make_test_counts_as_make_teacher_too(tmp_path: Path) -> None:
+    _stamp(tmp_path / "venv" / ".installed-lab")
+
+    after_test = _make_dry_run(tmp_path / "venv", "unit")
+    for stamp in (".installed-dev", ".installed-teacher"):
+        _stamp(tmp_path / "venv" / stamp)
+    teacher = _make_dry_run(tmp_path / "venv", "teacher")
+
+    assert f"touch {tmp_path / 'venv' / '.installed-teacher'}" in after_test
+    assert "pip install" not in teacher
+
+
+def test_make_help_names_the_teachers_commands() -> None:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert "make teacher" in done.stdout
+    assert "make lab DIR=path/to/course" in done.stdout
 
 
 # -- tools/ensure_chromium.sh, with apt-get, apt-cache, id and sudo faked ----------------------
@@ -330,6 +400,81 @@ def test_ensure_chromium_trusts_orderkit_chromium_and_installs_nothing(tmp_path:
     assert done.returncode == 1
     assert "ORDERKIT_CHROMIUM" in done.stderr
     assert calls == ""
+
+
+# -- the version, written once (pyproject.toml) ------------------------------------------------
+
+
+def test_the_version_is_the_one_pyproject_gives_this_editable_install() -> None:
+    assert orderkit.__version__ == PROJECT["version"]
+
+
+def test_the_version_is_written_in_pyproject_only() -> None:
+    literal = re.compile(r"""["']""" + re.escape(PROJECT["version"]) + r"""["']""")
+
+    written = [
+        path for path in (ROOT / "orderkit").rglob("*.py") if literal.search(path.read_text())
+    ]
+
+    assert written == []
+
+
+def test_a_source_tree_never_installed_still_imports(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "orderkit", tmp_path / "orderkit")  # as mutmut's venv imports it
+
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", "import orderkit; print(orderkit.__version__)"],
+        env={"PYTHONPATH": str(tmp_path), "PATH": os.environ["PATH"]},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert (done.returncode, done.stdout) == (0, "0+unknown\n"), done.stderr
+
+
+@pytest.mark.slow
+def test_a_plain_wheel_install_knows_its_version(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy2(ROOT / name, source)
+    shutil.copytree(
+        ROOT / "orderkit", source / "orderkit", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    subprocess.run(  # with this venv's setuptools (the dev extra): no download
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = wheels.glob("orderkit-*.whl")
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        timeout=300,
+    )
+
+    done = subprocess.run(  # -S: no site-packages, so neither this venv's editable install
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            "import orderkit; print(orderkit.__version__, orderkit.__file__)",
+        ],
+        env={"PYTHONPATH": str(site), "PATH": os.environ["PATH"]},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    version, path = done.stdout.split()
+    assert version == PROJECT["version"]
+    assert Path(path).is_relative_to(site)
 
 
 # -- the public API ----------------------------------------------------------------------------
