@@ -1,10 +1,10 @@
-"""Defaults of the classroom tools, each written once."""
+"""Defaults of the classroom tools, each written once (the test limit is the kit's own)."""
 
-TEST_TIMEOUT = 10.0
-"""Seconds one test may run on one implementation before it is stopped."""
+from orderkit.defaults import TEST_TIMEOUT as TEST_TIMEOUT
 
 SUBMISSION_TIMEOUT = 60.0
-"""Seconds one submission may take in the batch grader, its cells and all its runs."""
+"""Seconds of CPU time one run of a submission may use in the batch grader (its cells and
+all its tests on one implementation); five times that of wall-clock time stops it too."""
 
 MEMORY_MIB = 1024
-"""MiB of memory (address space) one submission may use in the batch grader."""
+"""MiB of memory (address space) one run of a submission may use in the batch grader."""

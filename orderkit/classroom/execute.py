@@ -1,9 +1,9 @@
 """Run a notebook's code cells in this process with IPython, without a Jupyter kernel.
 
-Grading a class means running many notebooks. A kernel costs ~0.7 s to start and talks
-over ZeroMQ; IPython's ``InteractiveShell`` runs the same cells (magics included) in-process
-in milliseconds. The batch grader calls this in a fresh child process per submission, so one
-notebook's state never reaches another's.
+A kernel takes a while to start and talks over ZeroMQ; IPython's ``InteractiveShell`` runs
+the same cells (magics included) in this process. ``orderkit bugs check`` uses it on the
+teacher's trusted reference notebooks (the batch grader runs students' notebooks in clean
+runs instead: :mod:`orderkit.classroom.runner`).
 """
 
 from __future__ import annotations

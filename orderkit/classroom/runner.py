@@ -38,7 +38,7 @@ from orderkit.classroom.collect import CellTests, test_module
 
 RESULT_FD = 3
 MAX_OUTPUT = 1_000_000  # characters of cell output kept; a flood beyond stops the cell
-PRELOAD = ("orderkit", "orderkit.flawed", "orderkit.notebook")
+PRELOAD = ("orderkit", "orderkit.concurrency", "orderkit.flawed", "orderkit.notebook")
 """Kit modules imported before any cell runs (a cell's hooks then see no kit import)."""
 
 

@@ -264,7 +264,7 @@ def start(
 ) -> Sandboxed:
     """Fork, and run ``fn()`` in a sandbox as the module's docstring says; do not wait for it.
 
-    With namespaces this returns once the sandbox's PID 1 exists (a few milliseconds).
+    With namespaces this returns once the sandbox's PID 1 exists.
     ``keep``: descriptors the child keeps open (inheritable, for a child that ``exec``s);
     ``cpu_seconds``: the child's RLIMIT_CPU; ``group``: control groups joined first.
     """
