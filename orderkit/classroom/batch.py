@@ -32,6 +32,7 @@ from orderkit.classroom import cleanrun, limits, plan, sandbox
 from orderkit.classroom.catalogue import Catalogue, Implementation
 from orderkit.classroom.cleanrun import Report
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
+from orderkit.classroom.engine import Raw
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.results import CheckResult, from_data, summarise, to_data
 from orderkit.classroom.testrun import Outcome, Ran
@@ -226,6 +227,7 @@ class _Submission:
     error: str = ""
     limits: set[str] = field(default_factory=set)
     planned: bool = False  # the second part of the schedule is in the queue
+    looked: bool = False  # a cell looked at the kit's code: no test is graded, score 0
     endings: list[tuple[Implementation, str]] = field(default_factory=list)  # how runs ended
 
 
@@ -350,7 +352,7 @@ def _loop(
     while queue or running:
         while queue and len(running) < jobs:
             submission, implementation = queue.popleft()
-            if submission.error:  # already not gradable: its other runs are not needed
+            if submission.error or submission.looked:  # its other runs would change nothing
                 submission.pending -= 1
                 if submission.pending == 0:
                     _finish(book, submission, _detail(isolation), timeout, progress)
@@ -378,7 +380,8 @@ def _loop(
             del running[sentinel]
             _ended(submission, started, late=late)
             submission.pending -= 1
-            if submission.pending == 0 and not submission.planned and not submission.error:
+            done = submission.error or submission.looked
+            if submission.pending == 0 and not submission.planned and not done:
                 assert submission.catalogue is not None
                 submission.planned = True
                 more = plan.second(submission.catalogue, submission.reports)
@@ -390,7 +393,6 @@ def _loop(
 
 def _ended(submission: _Submission, started: cleanrun.Started, *, late: bool) -> None:
     """Take a finished run's report into its submission (or the reason it has none)."""
-    group = started.group
     try:
         report, how = started.end(kill=late)
     except cleanrun.Unreadable as error:
@@ -398,13 +400,13 @@ def _ended(submission: _Submission, started: cleanrun.Started, *, late: bool) ->
         return
     if late or how == cleanrun.TIMED_OUT:
         submission.limits.add("time")
-    if group is not None and group.hit_process_limit():
+    if started.hit_process_limit:
         submission.limits.add("processes")
     if how and report.running is not None and report.running not in report.ran:
         outcome: Outcome = "timeout" if how == cleanrun.TIMED_OUT else "failed"
         report.ran[report.running] = Ran("inspects" if how == cleanrun.LOOKS else outcome, how)
     elif how == cleanrun.LOOKS:
-        submission.error = f"a cell {how}"
+        submission.looked = True
     submission.reports.append((started.implementation, report))
     submission.endings.append((started.implementation, how))
 
@@ -439,6 +441,9 @@ def _decide(submission: _Submission, isolation: str, timeout: float) -> Grade:
     if submission.error or submission.catalogue is None:
         return Grade(**base, notes=submission.error or "could not be graded")
     catalogue = submission.catalogue
+    if submission.looked:  # its tests never ran: nothing caught, and the teacher is told why
+        result = summarise(Raw(isolation=isolation), catalogue, submission.exercise)
+        return Grade(**base, result=result, notes=f"a cell {cleanrun.LOOKS}; no test was run")
     raw = plan.assemble(submission.reports, catalogue, isolation)
     reference_name = catalogue.of_kind("wheat")[0].name
     reference = [r for i, r in submission.reports if i.name == reference_name]

@@ -157,6 +157,7 @@ class Started:
         (self.scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
         self.output = tempfile.TemporaryFile(prefix="orderkit-run-")  # noqa: SIM115 (closed in end)
         self.group = group
+        self.hit_process_limit = False
         self.deadline = time.monotonic() + run_timeout * WALL_FACTOR  # CPU is capped inside
         out = self.output.fileno()
 
@@ -193,10 +194,14 @@ class Started:
         return time.monotonic() > self.deadline
 
     def end(self, *, kill: bool) -> tuple[Report, str]:
-        """Stop (if ``kill``), reap and parse: the report, and how the run ended if early."""
+        """Stop (if ``kill``), reap and parse: the report, and how the run ended if early.
+
+        :attr:`hit_process_limit` says afterwards whether a fork was refused by the bound.
+        """
         if kill:
             self.box.kill()
         status, value = self.box.result()
+        self.hit_process_limit = self.group is not None and self.group.hit_process_limit()
         self.output.seek(0)
         data = self.output.read(MAX_BYTES + 1)
         self.output.close()

@@ -103,7 +103,7 @@ def install(kit: str, library: tuple[str, ...]) -> None:
             return (
                 isinstance(path, str)
                 and os.path.abspath(path).startswith(kit_prefix)
-                and path.endswith((".py", ".pyc"))
+                and path.endswith(".pyc")  # the kit's code (there is no source to read)
                 and not caller.f_code.co_filename.startswith("<frozen")
                 and in_notebook_call(caller)
             )

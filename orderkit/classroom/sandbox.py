@@ -269,10 +269,10 @@ def start(
     ``cpu_seconds``: the child's RLIMIT_CPU; ``group``: control groups joined first.
     """
     isolation = isolation or probe()
-    scratch, hidden = Path(scratch).resolve(), [Path(p).resolve() for p in hide]
-    for path in [scratch, *hidden]:
-        if not path.exists():
-            raise SandboxError(f"no such file or folder: {path}")
+    scratch = Path(scratch).resolve()
+    hidden = [p for p in (Path(p).resolve() for p in hide) if p.exists()]  # gone: nothing to hide
+    if not scratch.exists():
+        raise SandboxError(f"no such file or folder: {scratch}")
     if not scratch.is_dir():
         raise SandboxError(f"the scratch folder is not a folder: {scratch}")
     memfd = os.memfd_create("orderkit-sandbox-result", os.MFD_CLOEXEC)

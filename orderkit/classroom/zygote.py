@@ -62,10 +62,10 @@ def serve(fd: int) -> None:
         if not data or len(fds) != 1:
             return
         try:
-            handed = _start(json.loads(data), fds[0])
-        except Exception:  # the grader hears it as a run that could not start
-            handed = []
-        socket.send_fds(channel, [b"1"], handed)
+            handed, reply = _start(json.loads(data), fds[0]), b"1"
+        except Exception as error:  # the grader hears why the run could not start
+            handed, reply = [], f"{type(error).__name__}: {error}"[:500].encode()
+        socket.send_fds(channel, [reply], handed)
         for number in (*handed, *fds):
             os.close(number)
         del data, fds, handed
@@ -133,9 +133,12 @@ class Zygote:
             "group": [str(f) for f in group.folders] if group is not None else None,
         }
         socket.send_fds(self.channel, [json.dumps(request).encode()], [result])
-        _, fds, _, _ = socket.recv_fds(self.channel, 16, 3)
+        reply, fds, _, _ = socket.recv_fds(self.channel, 1024, 3)
         if len(fds) != 3:
-            raise sandbox.SandboxError("the zygote could not start a run")
+            for fd in fds:
+                os.close(fd)
+            why = reply.decode(errors="replace") or "the zygote ended"
+            raise sandbox.SandboxError(f"a run could not start: {why}")
         return sandbox.Sandboxed.adopt(fds, sandbox.Isolation("namespaces", sandbox.NAMESPACES))
 
     def close(self) -> None:

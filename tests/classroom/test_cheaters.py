@@ -108,14 +108,16 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]
     rows, results, done = grade_class(paths, folder / "grades")
     assert done.returncode == 0, done.stdout + done.stderr
     assert rows["cheats"]["score"] == "0.0"
-    return {name: verdict_of(results[name]) for name in ("cheats", "leftovers")}
+    verdicts = {name: verdict_of(results[name]) for name in ("cheats", "leftovers")}
+    return {**verdicts, "notes": {name: row["notes"] for name, row in rows.items()}}
 
 
 def test_tests_of_names_identities_sources_and_run_order_catch_nothing_when_graded(
     graded: dict[str, dict[str, Any]],
 ) -> None:
+    """Its first cell reads the kit's source and files: the batch stops it there."""
     assert graded["cheats"]["caught"] == []
-    assert len(graded["cheats"]["tests"]) == 9
+    assert "looks at the kit's code" in graded["notes"]["cheats"]
 
 
 @pytest.mark.parametrize("no_fork", [False, True], ids=["forked", "in-process"])
