@@ -27,12 +27,9 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.
 # hypothesis's, anyio's and platformdirs's plugins and without assert rewriting (nbval
 # compares outputs itself; the kernels run hypothesis and pytest themselves).
 # tools/kernel_pool.py starts each notebook's own fresh kernel while the one before still
-# runs (forked from a process that has imported ipykernel once: tools/kernel_fork.py), and
-# tools/notebook_plan.py deals the notebooks out longest first (as timed in the
-# last run), each worker holding the one it runs and the next. `python -m pytest` puts the
-# repository on sys.path, so both load before nbval.
+# runs. `python -m pytest` puts the repository on sys.path, so it loads before nbval.
 NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs \
-	-p tools.kernel_pool -p tools.notebook_plan
+	-p tools.kernel_pool
 
 .PHONY: help lab test chromium lint typecheck unit notebooks outputs release stability mutation \
 	bench clean

@@ -8,36 +8,32 @@ polling), so both waits overlap the cells of another notebook. The first noteboo
 and the spare start together.
 
 When a notebook starts, the spare is started in the folder of the notebook that comes after
-it: the next one in pytest's list, or in an xdist worker's queue (``tools.notebook_plan``
-keeps the next notebook in that queue). Nothing comes after it: no spare. A queue that does
-not say yet (the next notebook is sent as the previous one ends, or plain ``--dist
-loadscope``): the second cell looks again, else the spare is started beside the running
-notebook, the likeliest folder; at the last cell pytest knows which notebook comes next,
-and a spare for another folder is swapped for one in the right folder (or dropped).
+it: the next one in pytest's list, or in an xdist worker's queue. Nothing comes after it: no
+spare. A queue that does not say yet (the next notebook is sent as the previous one ends,
+with ``--dist loadscope``): the second cell looks again, else the spare is started beside
+the running notebook, the likeliest folder; at the last cell pytest knows which notebook
+comes next, and a spare for another folder is swapped for one in the right folder (or
+dropped).
 
 Every notebook still gets its own fresh kernel, started as nbval starts it (nbval's kernel
 spec manager, same kernel name, folder and timeout, a kernel_info answer, then nbval's IOPub
-check), less jupyter_client's final 0.2 s wait for IOPub to fall silent. An ipykernel of
-this Python is forked from a process that has imported ipykernel once
-(``tools/kernel_fork.py``: ~0.17 s of CPU less per kernel); any other kernel is launched as
-jupyter_client launches it. Loaded with ``-p tools.kernel_pool`` (``make notebooks``); it
-replaces ``nbval.plugin.RunningKernel`` for this process only.
+check), less jupyter_client's final 0.2 s wait for IOPub to fall silent. Loaded with ``-p
+tools.kernel_pool`` (``make notebooks``); it replaces ``nbval.plugin.RunningKernel`` for
+this process only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import itertools
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
 from queue import Empty
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from jupyter_client.manager import KernelManager
@@ -47,13 +43,6 @@ from nbval.kernel import (  # type: ignore[import-untyped]
     NbvalKernelspecManager,
     RunningKernel,
 )
-
-if TYPE_CHECKING:
-    from kernel_fork import ForkServer
-else:  # the module beside this one, as tools.kernel_fork (-p tools.kernel_pool) or not (tests)
-    ForkServer = importlib.import_module(
-        f"{__package__}.kernel_fork" if __package__ else "kernel_fork"
-    ).ForkServer
 
 _Key = tuple[str, "str | None", float]
 _UNKNOWN = "unknown"  # what comes after a notebook, when the queue does not say yet
@@ -92,15 +81,12 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
         kernel_name: str,
         cwd: str | None = None,
         startup_timeout: float = 60,
-        forks: ForkServer | None = None,
     ):
         self._stderr = open(os.devnull, "w")  # noqa: SIM115 - closed in _stop_now
         self.stopping: threading.Thread | None = None
         self.km = KernelManager(
             kernel_name=kernel_name, kernel_spec_manager=NbvalKernelspecManager()
         )
-        if forks is not None:  # forked from a zygote if the kernel is ipykernel's
-            self.km.provisioner = forks.provisioner(self.km)
         try:
             self.km.start_kernel(stderr=self._stderr, cwd=cwd)
             self.kc = self.km.client()
@@ -175,7 +161,7 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
         run. Waiting on the process itself takes ~0.015 s; nbval's stop then finds it gone,
         and still kills the kernel's process group and cleans up.
         """
-        process = getattr(self.km.provisioner, "process", None)  # a Popen or a ForkedProcess
+        process = getattr(self.km.provisioner, "process", None)
         if process is not None:
             process.kill()
             process.wait(timeout=5)
@@ -189,9 +175,8 @@ class PooledKernel(RunningKernel):  # type: ignore[misc]
 class _Spare:
     """A kernel being started in a thread, for the notebook that will want it."""
 
-    def __init__(self, key: _Key, forks: ForkServer) -> None:
+    def __init__(self, key: _Key) -> None:
         self.key = key
-        self._forks = forks
         self._kernel: PooledKernel | None = None
         self._error: BaseException | None = None
         self._thread = _thread(self._start, "nbval-spare")
@@ -199,7 +184,7 @@ class _Spare:
     def _start(self) -> None:
         name, cwd, timeout = self.key
         try:
-            self._kernel = PooledKernel(name, cwd, timeout, self._forks)
+            self._kernel = PooledKernel(name, cwd, timeout)
         except BaseException as error:  # handed to the notebook that takes this kernel
             self._error = error
 
@@ -227,13 +212,6 @@ class KernelPool:
         self.last_key: _Key | None = None  # of the kernel handed out last
         self._handed_out: list[PooledKernel] = []
         self._dropping: list[threading.Thread] = []
-        self._forks: ForkServer | None = None
-
-    def forks(self) -> ForkServer:
-        """The zygote kernels are forked from (``tools/kernel_fork.py``), made on first use."""
-        if self._forks is None:
-            self._forks = ForkServer(sys.executable)
-        return self._forks
 
     def __call__(
         self, kernel_name: str, cwd: str | None = None, startup_timeout: float = 60
@@ -243,7 +221,7 @@ class KernelPool:
         self.expect(key)
         spare, self._spare = self._spare, None
         if spare is None:  # the first notebook: its kernel and the spare start together,
-            spare = _Spare(key, self.forks())  # so one boots while the other waits (the top)
+            spare = _Spare(key)  # so one boots while the other waits (the top)
         if self.after != _UNKNOWN:  # otherwise decided at the notebook's second cell
             self.start_spare()
         kernel = spare.take()
@@ -263,7 +241,7 @@ class KernelPool:
             return
         if self._spare is not None:
             self._dropping.append(_thread(self._spare.discard, "nbval-drop"))
-        self._spare = _Spare(key, self.forks()) if key is not None else None
+        self._spare = _Spare(key) if key is not None else None
 
     def close(self) -> None:
         """Stop the spare, and wait until every kernel handed out has stopped."""
@@ -274,9 +252,6 @@ class KernelPool:
             kernel.wait_stopped()
         self._dropping.clear()
         self._handed_out.clear()
-        if self._forks is not None:
-            self._forks.close()
-            self._forks = None
 
 
 _POOL = KernelPool()

@@ -1,9 +1,7 @@
 """What makes `make notebooks` validate faster, validating no less.
 
 No process that reads a notebook builds jsonschema's IRI grammars (the pin in
-constraints.txt), ``tools.kernel_pool`` starts each notebook's fresh kernel one notebook
-ahead (forked by ``tools/kernel_fork.py``, tested in test_kernel_fork.py), and
-``tools.notebook_plan`` deals the notebooks out to the xdist workers longest first, one
+constraints.txt), and ``tools.kernel_pool`` starts each notebook's fresh kernel one notebook
 ahead. They run here in separate processes, as `make notebooks` runs them (``-p``, the
 repository on ``sys.path``).
 """
@@ -104,76 +102,7 @@ def test_kernel_pool_gives_every_notebook_a_fresh_kernel_in_its_folder(tmp_path:
     assert len({pid for _, pid, _, _ in runs}) == 3, "each notebook gets its own kernel"
     assert [Path(folder) for _, _, _, folder in runs] == [path.parent for path in notebooks]
     left = live_with(f"KERNELS_LOG={log}", held_in="environ")
-    assert left == [], "no kernel, spare or not, nor the zygote, outlives it"
-
-
-COUNTED_KERNEL = """
-import os, sys
-with open(os.environ["KERNELS_STARTED"], "a") as started:
-    print(os.getpid(), file=started)
-from ipykernel.kernelapp import launch_new_instance
-launch_new_instance()
-"""
-
-
-def _counted_kernel(jupyter_path: Path) -> str:
-    """A kernel spec whose kernels write their process id to ``$KERNELS_STARTED`` at start."""
-    spec = jupyter_path / "kernels" / "counted"
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-c", COUNTED_KERNEL, "-f", "{connection_file}"]
-    kernel = {"argv": argv, "display_name": "counted", "language": "python"}
-    (spec / "kernel.json").write_text(json.dumps(kernel))
-    return "counted"
-
-
-@pytest.mark.slow
-def test_longest_notebooks_first_each_in_a_kernel_nobody_else_used(tmp_path: Path) -> None:
-    notebooks = [_notebook(tmp_path / "lessons", name) for name in ("b", "long", "c")]
-    notebooks += [_notebook(tmp_path / "exercises", name) for name in ("e", "d")]
-    cache = tmp_path / "cache"
-    # Timed by an earlier run: "long", then "d", take longest.
-    seconds = {f"lessons/{name}.ipynb": 1.0 for name in ("b", "c")}
-    seconds |= {"lessons/long.ipynb": 3.0, "exercises/d.ipynb": 2.0, "exercises/e.ipynb": 0.5}
-    (cache / "v" / "orderkit").mkdir(parents=True)
-    (cache / "v" / "orderkit" / "notebook-seconds").write_text(json.dumps(seconds))
-    kernel = _counted_kernel(tmp_path / "jupyter")
-    log, started = tmp_path / "kernels.log", tmp_path / "started.log"
-    command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope"]
-    command += ["--nbval", "--nbval-kernel-name", kernel, "-c", os.devnull, "-W", "error"]
-    command += ["-p", "tools.kernel_pool", "-p", "tools.notebook_plan", "-o", f"cache_dir={cache}"]
-    env = {**os.environ, "KERNELS_LOG": str(log), "KERNELS_STARTED": str(started)}
-    env["JUPYTER_PATH"] = str(tmp_path / "jupyter")
-
-    done = subprocess.run(
-        [*command, "--rootdir", str(tmp_path), *map(str, notebooks)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-    assert done.returncode == 0, done.stdout[-3000:]
-    runs = {
-        name: (pid, worker, Path(folder))
-        for name, pid, worker, folder in (
-            line.split(" ", 3) for line in log.read_text().splitlines()
-        )
-    }
-    assert {name: folder for name, (_, _, folder) in runs.items()} == {
-        path.stem: path.parent for path in notebooks
-    }
-    by_worker: dict[str, list[str]] = {}
-    for name, (_, worker, _) in runs.items():  # in the order they ran
-        by_worker.setdefault(worker, []).append(name)
-    assert {names[0] for names in by_worker.values()} == {"long", "d"}, by_worker
-    kernels = {pid for pid, _, _ in runs.values()}
-    assert len(kernels) == 5, "each notebook gets its own kernel"
-    assert set(started.read_text().split()) == kernels, "no spare kernel went unused"
-    assert live_with(f"KERNELS_LOG={log}", held_in="environ") == []
-    timed = json.loads((cache / "v" / "orderkit" / "notebook-seconds").read_text())
-    assert sorted(timed) == sorted(seconds), "this run's times replace the earlier ones"
-    assert all(timed[name] != seconds[name] for name in seconds)
+    assert left == [], "no kernel, spare or not, outlives it"
 
 
 def test_a_kernel_that_dies_at_start_is_a_clear_error_not_a_wait(
