@@ -25,11 +25,9 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.
 	--nbval-cell-timeout=120
 # How fast, not how strict: the pytest processes that drive the kernels do without
 # hypothesis's, anyio's and platformdirs's plugins and without assert rewriting (nbval
-# compares outputs itself; the kernels run hypothesis and pytest themselves).
-# tools/kernel_pool.py starts each notebook's own fresh kernel while the one before still
-# runs. `python -m pytest` puts the repository on sys.path, so it loads before nbval.
-NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs \
-	-p tools.kernel_pool
+# compares outputs itself; the kernels run hypothesis and pytest themselves). Options only:
+# nbval starts and stops each notebook's own fresh kernel as it always does.
+NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs
 
 .PHONY: help lab test chromium lint typecheck unit notebooks outputs release stability mutation \
 	bench clean
