@@ -85,6 +85,9 @@ unit: chromium $(STAMP)
 
 # Strict nbval over the lessons and the instructor versions of the exercises. The student
 # versions in notebooks/ (10-, 11-) have no outputs to compare: the smoke run executes them.
+# The notebooks are spread over $(JOBS) xdist workers, each notebook whole on one worker
+# (--dist loadscope: its cells share one kernel); benchmarks/bench_notebooks.py times this
+# against JOBS=0 (one process) in the same run.
 LESSONS := $(wildcard notebooks/0[0-9]-*.ipynb) $(wildcard classroom/source/*.ipynb)
 # CI and BUILD_NUMBER make pytest print longer failure summaries than a learner sees, so
 # they are unset for the kernels whose outputs are compared.
