@@ -28,14 +28,9 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval-sanitize.
 	--nbval-cell-timeout=120
 # How fast, not how strict: the pytest processes that drive the kernels do without
 # hypothesis's, anyio's and platformdirs's plugins and without assert rewriting (nbval
-# compares outputs itself; the kernels run hypothesis and pytest themselves).
-# tools/kernel_pool.py starts each notebook's own fresh kernel while the one before still
-# runs (forked from a process that has imported ipykernel once: tools/kernel_fork.py), and
-# tools/notebook_plan.py deals the notebooks out longest first (as timed in the
-# last run), each worker holding the one it runs and the next. `python -m pytest` puts the
-# repository on sys.path, so both load before nbval.
-NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs \
-	-p tools.kernel_pool -p tools.notebook_plan
+# compares outputs itself; the kernels run hypothesis and pytest themselves). Options only:
+# nbval starts and stops each notebook's own fresh kernel as it always does.
+NBVAL_FAST := --assert=plain -p no:hypothesispytest -p no:anyio -p no:platformdirs
 
 .PHONY: help lab teacher test chromium lint typecheck unit notebooks outputs release stability mutation \
 	bench clean
@@ -123,6 +118,9 @@ unit: chromium $(STAMP)
 
 # Strict nbval over the lessons and the instructor versions of the exercises. The student
 # versions in notebooks/ (10-, 11-) have no outputs to compare: the smoke run executes them.
+# The notebooks are spread over $(JOBS) xdist workers, each notebook whole on one worker
+# (--dist loadscope: its cells share one kernel); benchmarks/bench_notebooks.py times this
+# against JOBS=0 (one process) in the same run.
 LESSONS := $(wildcard notebooks/0[0-9]-*.ipynb) $(wildcard classroom/source/*.ipynb)
 # CI and BUILD_NUMBER make pytest print longer failure summaries than a learner sees, so
 # they are unset for the kernels whose outputs are compared.
