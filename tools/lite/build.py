@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from site_notebooks import stage_contents
+from site_notebooks import LESSON_00, stage_contents
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "tools" / "lite"
@@ -60,6 +60,26 @@ SETTINGS = {
     # Closing a lesson shuts its kernel down (each Pyodide kernel holds ~190 MB).
     "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True},
 }
+
+
+# The site's root opens lesson 00 (its copy says how the browser course works).
+FIRST_LESSON = f"lab/index.html?path=notebooks/{LESSON_00}"
+ROOT_PAGE = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>orderkit: testing in the browser</title>
+<meta http-equiv="refresh" content="0; url={FIRST_LESSON}">
+<!-- Every app page of the site reads this (empty) configuration from the root page. -->
+<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">
+{{}}
+</script>
+</head>
+<body>
+<p>Opening <a href="{FIRST_LESSON}">lesson 00 · How to use this kit</a>…</p>
+</body>
+</html>
+"""
 
 
 class BuildError(RuntimeError):
@@ -133,7 +153,8 @@ def stage_extension(lite_dir: Path) -> Path:
     package = json.loads((EXTENSION / "package.json").read_text())
     load = f"static/remoteEntry.{hashlib.sha256(source).hexdigest()[:16]}.js"
     package["jupyterlab"]["_build"]["load"] = load
-    target = lite_dir / "extensions" / package["name"]
+    name: str = package["name"]
+    target = lite_dir / "extensions" / name
     (target / "static").mkdir(parents=True)
     (target / load).write_bytes(source)
     (target / "package.json").write_text(json.dumps(package, indent=2) + "\n")
@@ -229,6 +250,8 @@ def build(output: Path = OUTPUT) -> None:
     # jupyter-server's contents manager, which lists the files, hides dot folders too (its
     # allow_hidden is read from the command line, not from jupyter_lite_config.json).
     _run([str(jupyter), "lite", "build", "--ContentsManager.allow_hidden=True"], LITE_DIR, env)
+    # JupyterLite's own root page only forwards to lab/, which shows a bare launcher.
+    (output / "index.html").write_text(ROOT_PAGE)
     check_site(output)
     size = site_size(output) / 1e6
     print(f"site: {output} ({size:.1f} MB), built in {time.monotonic() - started:.0f} s")
