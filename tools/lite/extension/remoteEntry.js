@@ -23,7 +23,13 @@
  *    its path, which the browser turns into `notebooks_10-exercise-unit-tests.ipynb`. The
  *    download plugin is replaced by one that names it after the file.
  *
- * package.json lists the two stock plugins these replace (`disabledExtensions`).
+ * 3. One kernel on return, not one per tab. JupyterLite restores the tabs a student left
+ *    open, and every restored notebook starts its own Pyodide kernel at once (~190 MB and
+ *    ~15 s each, all loading together). A notebook restored with the workspace, other than
+ *    the tab in front, waits with no kernel until the student brings it to the front (or
+ *    runs a cell in it); JupyterLab's public kernel preference (`shouldStart`) says so.
+ *
+ * package.json lists the two stock plugins 1 and 2 replace (`disabledExtensions`).
  */
 (function () {
   'use strict';
@@ -81,6 +87,7 @@
       if (cell.model.type !== 'code' || !sessionContext) {
         return runCell(options);
       }
+      wake(sessionContext, false); // a cell run in a waiting notebook starts its kernel
       const queue = queueFor(sessionContext);
       const entry = { aborted: false };
       queue.waiting.add(entry);
@@ -209,6 +216,53 @@
     };
   }
 
+  /** Session contexts of restored notebooks whose kernel waits for the student. */
+  const waiting = new Set();
+
+  /** Let a waiting notebook start its kernel; start it unless asked not to. */
+  function wake(sessionContext, startNow) {
+    if (!waiting.delete(sessionContext)) {
+      return;
+    }
+    sessionContext.kernelPreference = { ...sessionContext.kernelPreference, shouldStart: true };
+    if (startNow) {
+      void sessionContext.ready.then(() =>
+        sessionContext.hasNoKernel ? sessionContext.startKernel() : false,
+      );
+    }
+  }
+
+  function deferRestoredKernelsPlugin(notebook) {
+    return {
+      id: `${NAME}:defer-restored-kernels`,
+      description:
+        'Notebooks restored with the workspace start their kernel when brought to the front.',
+      autoStart: true,
+      requires: [notebook.INotebookTracker],
+      activate: (app, tracker) => {
+        let restoring = true;
+        tracker.widgetAdded.connect((_, panel) => {
+          if (restoring) {
+            const context = panel.sessionContext;
+            context.kernelPreference = { ...context.kernelPreference, shouldStart: false };
+            waiting.add(context);
+          }
+        });
+        tracker.currentChanged.connect((_, panel) => {
+          if (!restoring && panel) {
+            wake(panel.sessionContext, true);
+          }
+        });
+        void app.restored.then(() => {
+          restoring = false;
+          if (tracker.currentWidget) {
+            wake(tracker.currentWidget.sessionContext, true);
+          }
+        });
+      },
+    };
+  }
+
   async function plugins() {
     const [notebook, docmanager, apputils, filebrowser, ui] = await Promise.all([
       shared('@jupyterlab/notebook'),
@@ -219,6 +273,7 @@
     ]);
     return [
       cellExecutorPlugin(notebook),
+      deferRestoredKernelsPlugin(notebook),
       downloadPlugin(docmanager, { ...apputils, downloadIcon: ui.downloadIcon }, filebrowser),
     ];
   }
