@@ -1,5 +1,5 @@
 /*
- * orderkit-lite: the course site's two fixes to JupyterLite 0.8, as a JupyterLab
+ * orderkit-lite: the course site's three fixes to JupyterLite 0.8, as a JupyterLab
  * federated extension written by hand, so that the site needs no JavaScript build.
  *
  * A federated extension is a module-federation container: JupyterLab's bootstrap loads this
