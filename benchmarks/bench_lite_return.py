@@ -91,10 +91,10 @@ def _serving() -> Any:
 def _descendants(root: int) -> list[int]:
     """Every process below ``root``, read from ``/proc`` (Linux)."""
     parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
+    for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-        except (OSError, ValueError):
+        except OSError:
             continue
         parents[int(entry)] = int(stat.rpartition(")")[2].split()[1])
     found, frontier = [], [root]
