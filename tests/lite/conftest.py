@@ -42,7 +42,7 @@ serving = _tool("serve").serving
 
 SITE_VARIABLE = "ORDERKIT_LITE_SITE"
 ACTION_TIMEOUT = 30_000  # ms
-NEEDS_SITE = ["test_site.py", "test_lite_venv.py"]
+NEEDS_SITE = ["test_site.py", "test_student_path.py", "test_lite_venv.py"]
 collect_ignore = [] if os.environ.get(SITE_VARIABLE) else NEEDS_SITE
 
 

@@ -10,6 +10,7 @@ tags) are not compared either. A cell tagged ``needs-threads`` must show the kit
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -103,4 +104,31 @@ def compare(
                     f"{where}: {kind} differs\n--- committed\n{expected[kind]}\n"
                     f"--- browser\n{actual[kind]}"
                 )
+    return problems
+
+
+# What hypothesis calls the input it reports: "Failing test case" in the kit's version (on
+# CPython), "Falsifying example" in the older one the site runs (the last pure wheel).
+HYPOTHESIS_REPORTS = ("Failing test case", "Falsifying example")
+
+
+def reports_not_named(cells: list[dict[str, Any]]) -> list[str]:
+    """hypothesis report headings a cell shows that the prose after it does not name.
+
+    ``cells`` as the browser gives them (``type``, ``source``, ``outputs``) or as stored
+    (``cell_type``, ``source``, ``outputs``).
+    """
+    kinds = [cell.get("type", cell.get("cell_type")) for cell in cells]
+    problems = []
+    for index, cell in enumerate(cells):
+        if kinds[index] != "code":
+            continue
+        shown = json.dumps(cell["outputs"])
+        after = zip(cells[index + 1 :], kinds[index + 1 :], strict=True)
+        prose = next((_source(later) for later, kind in after if kind == "markdown"), "")
+        problems += [
+            f"code cell {index}: shows {words!r}, the prose after it does not say it"
+            for words in HYPOTHESIS_REPORTS
+            if words in shown and words not in prose
+        ]
     return problems

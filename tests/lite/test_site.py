@@ -1,8 +1,9 @@
 """The course in the browser: every lesson in the JupyterLite site, top to bottom.
 
-Each lesson runs in a fresh browser profile, so in a fresh Pyodide kernel, cell by cell;
-each cell's outcome is compared with the output committed in the site's copy of the
-notebook (see ``outcomes.py``). The exercises (student versions, no committed outputs)
+Each lesson opens in a fresh browser profile (opening marks nothing unsaved) and runs
+"Restart Kernel and Run All" as a student would, every cell in one go; each cell's
+outcome is compared with the output committed in the site's copy of the notebook (see
+``outcomes.py``): every cell must have run. The exercises (student versions, no committed outputs)
 must run without an error in an untagged cell. The site size and the time to a ready
 kernel are printed (``-s`` shows them) and written to ``test-results/lite/timings.json``.
 """
@@ -16,11 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Dialog, Page
 
 from tests.browser.conftest import ROOT
-from tests.lite.lite_page import open_notebook, run_all
-from tests.lite.outcomes import PYODIDE_RULES, compare, has_error, sanitize_rules
+from tests.lite.lite_page import (
+    KERNEL_IDLE,
+    KERNEL_READY_WITHIN,
+    UNSAVED,
+    open_notebook,
+    run_all,
+)
+from tests.lite.outcomes import (
+    PYODIDE_RULES,
+    compare,
+    has_error,
+    reports_not_named,
+    sanitize_rules,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -104,10 +117,12 @@ def test_lesson_runs_as_committed(page: Page, base_url: str, site: Path, lesson:
 
     run = run_all(page, base_url, f"notebooks/{lesson}")
 
+    assert run.unsaved_on_open == [False, False], "opening the lesson marked it unsaved"
     print(f"\n{lesson}: kernel ready in {run.kernel_ready:.1f} s, cells in {run.run_all:.1f} s")
     _record(lesson, kernel_ready=run.kernel_ready, cells=run.run_all)
     problems = compare(stored["cells"], run.cells, sanitize_rules() + PYODIDE_RULES)
     assert not problems, f"{lesson} in the browser:\n" + "\n\n".join(problems)
+    assert reports_not_named(run.cells) == []
 
 
 def _errors(cells: list[dict[str, Any]]) -> dict[int, str]:
@@ -128,6 +143,7 @@ def test_exercise_runs_without_unexpected_errors(page: Page, base_url: str, exer
     """Every cell, the check() scoreboards included, runs without an error."""
     run = run_all(page, base_url, f"notebooks/{exercise}")
 
+    assert run.unsaved_on_open == [False, False], "opening the exercise marked it unsaved"
     _record(exercise, kernel_ready=run.kernel_ready, cells=run.run_all)
     code = [cell for cell in run.cells if cell["type"] == "code"]
     checks = {number for number, cell in enumerate(code, 1) if CHECK_CALL in cell["source"]}
@@ -219,7 +235,7 @@ _SAVE_AND_READ = """async (path) => {
 
 
 def test_a_student_saves_and_downloads_their_notebook(page: Page, base_url: str) -> None:
-    """Edit exercise 10 in the browser, save it, download it as File > Download does."""
+    """Edit exercise 10, save it, reload with no "leave site?", download it under its name."""
     path = "notebooks/10-exercise-unit-tests.ipynb"
     open_notebook(page, base_url, path)
     answer = ANSWER_10
@@ -241,10 +257,22 @@ def test_a_student_saves_and_downloads_their_notebook(page: Page, base_url: str)
     downloaded = RESULTS / download.suggested_filename
     download.save_as(downloaded)
 
+    unsaved_after_saving = page.evaluate(UNSAVED)
+    prompts: list[str] = []
+
+    def leave(dialog: Dialog) -> None:
+        prompts.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    page.reload()
+    page.wait_for_function(KERNEL_IDLE, arg=path, timeout=KERNEL_READY_WITHIN)
+
+    assert unsaved_after_saving == [False, False]
+    assert prompts == [], "reloading after a save asked to leave the page"
     notebook = json.loads(downloaded.read_text())
     sources = ["".join(cell["source"]) for cell in notebook["cells"]]
-    # JupyterLite names the download after its path: notebooks_10-exercise-unit-tests.ipynb
-    assert download.suggested_filename.endswith("10-exercise-unit-tests.ipynb")
+    assert download.suggested_filename == "10-exercise-unit-tests.ipynb"
     assert answer in sources, "the download does not hold the student's edit"
     assert ["".join(cell["source"]) for cell in saved["cells"]] == sources
     assert notebook["metadata"]["orderkit"]["exercise"] == "unit-tests"

@@ -82,3 +82,14 @@ def test_the_recording_gives_the_outputs_the_lesson_committed() -> None:
         (shown,) = [o["data"]["text/plain"] for o in cell["outputs"] if "data" in o]
         value = eval(_source(cell), {"re": re, "result": result})  # the cell's one expression
         assert pretty(value) == "".join(shown)  # as IPython displays a result
+
+
+def test_lesson_07_names_what_hypothesis_prints_on_cpython() -> None:
+    """The site's run checks the browser's words (test_site.py); this, CPython's."""
+    from tests.lite.outcomes import reports_not_named
+
+    lesson = json.loads((ROOT / "notebooks" / "07-property-based-tests.ipynb").read_text())
+    shown = json.dumps([cell.get("outputs", []) for cell in lesson["cells"]])
+
+    assert "Failing test case" in shown  # else the kit's hypothesis changed its words again
+    assert reports_not_named(lesson["cells"]) == []

@@ -25,6 +25,7 @@ changed where it would start processes (see ``site_notebooks.py``).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -36,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from site_notebooks import stage_contents
+from site_notebooks import LESSON_00, stage_contents
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "tools" / "lite"
@@ -51,6 +52,34 @@ PYODIDE_VERSION = "314.0.6"
 EXCLUDES = ["jupyterlab", "matplotlib", "nbclient", "nbformat", "nbval", "jinja2", "tqdm"]
 # Loaded while the kernel starts: the kernel has no import hook that would fetch them later.
 PRELOAD = ["orderkit", "ipywidgets", "ipytest", "pytest", "pytest-timeout", "hypothesis"]
+
+
+EXTENSION = HERE / "extension"  # orderkit-lite, a federated extension written by hand
+# JupyterLab settings of the site (overrides.json, read by jupyter lite build).
+SETTINGS = {
+    # Closing a lesson shuts its kernel down (each Pyodide kernel holds ~190 MB).
+    "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True},
+}
+
+
+# The site's root opens lesson 00 (its copy says how the browser course works).
+FIRST_LESSON = f"lab/index.html?path=notebooks/{LESSON_00}"
+ROOT_PAGE = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>orderkit: testing in the browser</title>
+<meta http-equiv="refresh" content="0; url={FIRST_LESSON}">
+<!-- Every app page of the site reads this (empty) configuration from the root page. -->
+<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">
+{{}}
+</script>
+</head>
+<body>
+<p>Opening <a href="{FIRST_LESSON}">lesson 00 · How to use this kit</a>…</p>
+</body>
+</html>
+"""
 
 
 class BuildError(RuntimeError):
@@ -114,7 +143,25 @@ def build_kit_wheel(lite_dir: Path) -> Path:
     return wheel
 
 
-def write_config(lite_dir: Path, output: Path) -> None:
+def stage_extension(lite_dir: Path) -> Path:
+    """Put orderkit-lite in ``<lite_dir>/extensions/``, its script named after its content.
+
+    The build config names its folder (``federated_extensions``); the hash in the file name
+    makes a browser fetch the script again when it changes, as a built extension's would.
+    """
+    source = (EXTENSION / "remoteEntry.js").read_bytes()
+    package = json.loads((EXTENSION / "package.json").read_text())
+    load = f"static/remoteEntry.{hashlib.sha256(source).hexdigest()[:16]}.js"
+    package["jupyterlab"]["_build"]["load"] = load
+    name: str = package["name"]
+    target = lite_dir / "extensions" / name
+    (target / "static").mkdir(parents=True)
+    (target / load).write_bytes(source)
+    (target / "package.json").write_text(json.dumps(package, indent=2) + "\n")
+    return target
+
+
+def write_config(lite_dir: Path, output: Path, extension: Path) -> None:
     """``jupyter_lite_config.json`` (the build) and ``jupyter-lite.json`` (the site)."""
     shutil.copyfile(HERE / "site-requirements.txt", lite_dir / "site-requirements.txt")
     from jupyterlite_core.config import LiteBuildConfig  # type: ignore[import-not-found]
@@ -129,6 +176,7 @@ def write_config(lite_dir: Path, output: Path) -> None:
             "ignore_contents": ignore,
             "output_dir": str(output),
             "no_sourcemaps": True,
+            "federated_extensions": [str(extension.relative_to(lite_dir))],
         },
         "PyodideLockAddon": {
             "enabled": True,
@@ -148,6 +196,7 @@ def write_config(lite_dir: Path, output: Path) -> None:
         },
     }
     (lite_dir / "jupyter_lite_config.json").write_text(json.dumps(build_config, indent=2))
+    (lite_dir / "overrides.json").write_text(json.dumps(SETTINGS, indent=2))
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(site_config, indent=2))
 
 
@@ -161,6 +210,10 @@ def check_site(output: Path) -> None:
         raise BuildError(f"pyodideUrl is not local: {kernel.get('pyodideUrl')!r}")
     if kernel.get("disablePyPIFallback") is not True:
         raise BuildError("disablePyPIFallback was lost")
+    extension = json.loads((EXTENSION / "package.json").read_text())["name"]
+    loaded = [item["name"] for item in config["jupyter-config-data"]["federated_extensions"]]
+    if extension not in loaded:
+        raise BuildError(f"{extension} is not among the site's extensions: {loaded}")
     lock = json.loads((output / "static" / "pyodide-lock" / "pyodide-lock.json").read_text())
     remote = [p["file_name"] for p in lock["packages"].values() if "://" in p["file_name"]]
     if remote:
@@ -186,7 +239,7 @@ def build(output: Path = OUTPUT) -> None:
     unpack_pyodide(pyodide_tarball(), LITE_DIR)
     build_kit_wheel(LITE_DIR)
     stage_contents(ROOT, LITE_DIR / "contents")
-    write_config(LITE_DIR, output)
+    write_config(LITE_DIR, output, stage_extension(LITE_DIR))
     env = {
         **os.environ,
         "UV_CACHE_DIR": str(CACHE / "uv"),  # downloads survive the clean rebuild
@@ -197,6 +250,8 @@ def build(output: Path = OUTPUT) -> None:
     # jupyter-server's contents manager, which lists the files, hides dot folders too (its
     # allow_hidden is read from the command line, not from jupyter_lite_config.json).
     _run([str(jupyter), "lite", "build", "--ContentsManager.allow_hidden=True"], LITE_DIR, env)
+    # JupyterLite's own root page only forwards to lab/, which shows a bare launcher.
+    (output / "index.html").write_text(ROOT_PAGE)
     check_site(output)
     size = site_size(output) / 1e6
     print(f"site: {output} ({size:.1f} MB), built in {time.monotonic() - started:.0f} s")

@@ -1,5 +1,12 @@
 """What the JupyterLite site serves: the course's notebooks, changed only where they must be.
 
+Every copy names the kernel the site runs (Pyodide's ``python``, with the
+``language_info`` that kernel reports), so opening a lesson changes nothing and marks
+nothing unsaved. Every file a notebook links to (``CONTRACT.md``, the other lessons) is
+served next to it; a link to a file that is not there stops the build. Lesson 00's copy
+starts with a few lines on the browser: the first wait, where work is kept, saving and
+handing in.
+
 Python in the browser (Pyodide) cannot start processes. Lesson 08 has two cells that
 start one; the site's copy turns each into a *stored example*: a markdown cell that shows
 the code and what it printed on CPython, marked as such. The nbval run, whose report later
@@ -13,12 +20,44 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+LESSON_00 = "00-how-to-use-this-kit.ipynb"
 LESSON_08 = "08-testing-notebooks-in-ci.ipynb"
+# What jupyterlite-pyodide-kernel 0.8.6 reports (its kernelspec and kernel_info_reply);
+# JupyterLab writes both into a notebook when the kernel starts, unless already equal.
+PYODIDE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
+PYODIDE_LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "python", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3.8",
+}
+IN_THE_BROWSER = """## In the browser: read this first
+
+This copy of the course runs in your browser alone (JupyterLite): nothing to install, and
+your work is sent nowhere.
+
+- **The first wait:** when a lesson opens, Python (Pyodide) and the kit load into the
+  page. That takes about 20 seconds; until then a cell you run shows `[*]`. After that,
+  cells answer at once.
+- **Where your work is kept:** in this browser's storage, on this computer. Another
+  browser, a private window or clearing this site's data does not have it.
+- **Save:** **Ctrl+S** (**Cmd+S** on a Mac) or **File → Save Notebook**. Saved notebooks
+  are there when you come back, in the same browser.
+- **Hand in:** **File → Download** saves the open notebook to your computer under its own
+  name, such as `10-exercise-unit-tests.ipynb`. Hand in that file as your teacher asks.
+- **The lessons** are in the `notebooks` folder of the file browser (the folder icon on
+  the left); the lesson map is near the end of this lesson."""
+# Markdown links and images to a file beside the notebook: [text](target) or ](target "title").
+LOCAL_LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s#]+)")
 RECORDED_RUN = "lesson08-nbval-run.txt"
 # The kit's own files that lesson 08 reads and prints (with orderkit.kitfiles).
 KIT_FILES = ("Makefile", ".github/workflows/ci.yml", "tests/nbval-sanitize.cfg")
@@ -109,20 +148,58 @@ def lesson_08_for_the_site(notebook: dict[str, Any]) -> dict[str, Any]:
     return site
 
 
+def lesson_00_for_the_site(notebook: dict[str, Any]) -> dict[str, Any]:
+    """Lesson 00 with the browser's few lines right after its title and goals."""
+    site = copy.deepcopy(notebook)
+    site["cells"].insert(1, _markdown(IN_THE_BROWSER))
+    return site
+
+
+def on_pyodide(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The notebook as the site's kernel will describe it."""
+    site = copy.deepcopy(notebook)
+    site["metadata"]["kernelspec"] = dict(PYODIDE_KERNELSPEC)
+    site["metadata"]["language_info"] = copy.deepcopy(PYODIDE_LANGUAGE_INFO)
+    return site
+
+
+def local_links(notebook: dict[str, Any]) -> set[str]:
+    """The files beside it that a notebook's markdown links to (the notebook's own folder)."""
+    return {
+        target
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "markdown"
+        for target in LOCAL_LINK.findall(_source(cell))
+    }
+
+
+def for_the_site(name: str, notebook: dict[str, Any]) -> dict[str, Any]:
+    """The site's copy of the notebook ``name``."""
+    if name == LESSON_00:
+        notebook = lesson_00_for_the_site(notebook)
+    elif name == LESSON_08:
+        notebook = lesson_08_for_the_site(notebook)
+    return on_pyodide(notebook)
+
+
 def stage_contents(root: Path, contents: Path) -> list[Path]:
     """Copy what the site serves into ``contents``; return the notebooks staged."""
     notebooks = contents / "notebooks"
     notebooks.mkdir(parents=True)
     staged = []
+    linked: set[str] = set()
     for source in sorted((root / "notebooks").glob("[01]*.ipynb")):
         target = notebooks / source.name
-        if source.name == LESSON_08:
-            site = lesson_08_for_the_site(json.loads(source.read_text()))
-            target.write_text(json.dumps(site, indent=1, ensure_ascii=False) + "\n")
-            shutil.copyfile(HERE / RECORDED_RUN, notebooks / RECORDED_RUN)
-        else:
-            shutil.copyfile(source, target)
+        site = for_the_site(source.name, json.loads(source.read_text()))
+        target.write_text(json.dumps(site, indent=1, ensure_ascii=False) + "\n")
+        linked |= local_links(site)
         staged.append(target)
+    shutil.copyfile(HERE / RECORDED_RUN, notebooks / RECORDED_RUN)
+    for name in sorted(linked - {path.name for path in staged}):
+        if not (root / "notebooks" / name).is_file():
+            raise SiteNotebookError(f"a notebook links to notebooks/{name}, which is not there")
+        (notebooks / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / "notebooks" / name, notebooks / name)
     for name in KIT_FILES:  # lesson 08 reads them from one folder up
         (contents / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / name, contents / name)
