@@ -2,7 +2,8 @@
 
 ``orderkit grade`` runs each submission once per implementation of its schedule (wheats,
 then the chaffs and misconceptions that can still change a verdict), each run a fresh
-Python in its own sandbox that re-executes the notebook's cells. In the same run, ``nbgrader autograde`` grades equivalent notebooks (the same
+Python in its own sandbox that re-executes the notebook's cells. In the same run,
+``nbgrader autograde`` grades equivalent notebooks (the same
 cells, plus one autograder cell that runs the same tests once, on correct code only) if
 nbgrader is available: in this environment, in ``--nbgrader-venv`` (created with pip on
 first use unless ``--no-nbgrader``). Target: orderkit >= 3x faster per submission.

@@ -65,9 +65,10 @@ def test_a_cheat_catches_nothing(graded: dict[str, Any], cheat: str) -> None:
 
 def test_tests_that_look_at_the_kit_are_reported_as_such(graded: dict[str, Any]) -> None:
     for cheat in ("frames", "gc-objects", "pinned-bytecode", "dis-names", "trace-hook"):
-        result = graded["results"][cheat]["result"]
-        statuses = {v["status"] for v in result["verdicts"]} if result else {"not graded"}
-        assert statuses & {"inspects", "fails", "not graded"}, (cheat, statuses)
+        saved = graded["results"][cheat]
+        statuses = {v["status"] for v in saved["result"]["verdicts"]}
+        said = "looks at the kit's code" in saved["notes"]  # a cell of it did: no test ran
+        assert said or statuses & {"inspects", "fails"}, (cheat, statuses, saved["notes"])
 
 
 def test_a_malformed_result_costs_only_its_own_row(graded: dict[str, Any]) -> None:
