@@ -34,7 +34,7 @@ from orderkit.classroom.cleanrun import Report
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.classroom.engine import Raw
 from orderkit.classroom.errors import ClassroomError
-from orderkit.classroom.results import CheckResult, from_data, summarise, to_data
+from orderkit.classroom.results import CheckResult, from_data, summarise, teacher_notes, to_data
 from orderkit.classroom.testrun import Outcome, Ran
 from orderkit.classroom.zygote import Zygote
 
@@ -455,21 +455,9 @@ def _decide(submission: _Submission, isolation: str, timeout: float) -> Grade:
             why = f"the notebook {ended or 'ended'} before its tests were collected"
         return Grade(**base, notes=why)
     result = summarise(raw, catalogue, submission.exercise)
-    notes = []
-    if not result.tests:
-        notes.append("no tests found")
-    if result.invalid:
-        notes.append(f"{len(result.invalid)} test(s) not valid")
-    if result.not_written:
-        notes.append(f"{len(result.not_written)} test(s) not written")
-    for what, why in result.uncollected:
-        notes.append(f"could not collect {what}: {why}"[:200])
-    cell_errors = next((r.cell_errors for r in reference if r.ended), [])
-    if cell_errors:
-        notes.append(f"{len(cell_errors)} cell(s) raised, first {cell_errors[0]}"[:200])
-    if any("OutputFlood" in error for error in cell_errors):
-        notes.append("output cut off (too long)")
-    return Grade(**base, result=result, notes="; ".join(notes))
+    errors = next((r.cell_errors for r in reference if r.ended), [])
+    cut_off = any("OutputFlood" in error for error in errors)
+    return Grade(**base, result=result, notes=teacher_notes(result, errors, cut_off))
 
 
 def _digest(path: Path) -> str:

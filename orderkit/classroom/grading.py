@@ -16,7 +16,7 @@ from orderkit.classroom.defaults import TEST_TIMEOUT
 from orderkit.classroom.engine import grade
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.execute import run_notebook
-from orderkit.classroom.results import CheckResult, summarise
+from orderkit.classroom.results import CheckResult, summarise, teacher_notes
 
 
 @dataclass(frozen=True)
@@ -60,17 +60,5 @@ def grade_notebook(
     executed = run_notebook(notebook)
     raw = grade(executed.module, chosen, timeout=test_timeout, jobs=jobs)
     result = summarise(raw, chosen, chosen_exercise)
-    notes = []
-    if not result.tests:
-        notes.append("no tests found")
-    if result.invalid:
-        notes.append(f"{len(result.invalid)} test(s) not valid")
-    if result.not_written:
-        notes.append(f"{len(result.not_written)} test(s) not written")
-    for what, why in result.uncollected:
-        notes.append(f"could not collect {what}: {why}"[:200])
-    if executed.errors:
-        notes.append(f"{len(executed.errors)} cell(s) raised, first {executed.errors[0]}"[:200])
-    if executed.dropped_output:
-        notes.append("output cut off (too long)")
-    return Graded(result, "; ".join(notes))
+    notes = teacher_notes(result, executed.errors, bool(executed.dropped_output))
+    return Graded(result, notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -162,6 +163,24 @@ class CheckResult:
             else:
                 lines.append(f"  [ ] a {chaff.level} bug; hint: {chaff.hint}")
         return "\n".join(lines)
+
+
+def teacher_notes(result: CheckResult, cell_errors: Sequence[str], cut_off: bool) -> str:
+    """The notes a teacher reads beside a graded notebook's row, on one line."""
+    notes = []
+    if not result.tests:
+        notes.append("no tests found")
+    if result.invalid:
+        notes.append(f"{len(result.invalid)} test(s) not valid")
+    if result.not_written:
+        notes.append(f"{len(result.not_written)} test(s) not written")
+    for what, why in result.uncollected:
+        notes.append(f"could not collect {what}: {why}"[:200])
+    if cell_errors:
+        notes.append(f"{len(cell_errors)} cell(s) raised, first {cell_errors[0]}"[:200])
+    if cut_off:
+        notes.append("output cut off (too long)")
+    return "; ".join(notes)
 
 
 def stopped_on(bugs: int) -> str:
