@@ -306,9 +306,8 @@ def grade_all(
         submission.pending = len(runs)
         queue.extend((submission, implementation) for implementation in runs)
     running: dict[int, tuple[_Submission, cleanrun.Started]] = {}
-    zygote = (
-        Zygote() if queue and isolation is not None and isolation.kind == "namespaces" else None
-    )
+    namespaced = isolation is not None and isolation.kind == "namespaces"
+    zygote = Zygote() if queue and namespaced and os.environ.get(NO_ZYGOTE) != "1" else None
     try:
         _loop(
             book,

@@ -95,8 +95,6 @@ def _run(result: int) -> None:
         del sys.modules[name]
     sys.path.insert(0, os.path.abspath("kit"))
     importlib.invalidate_caches()
-    gc.unfreeze()
-    gc.collect()
     runner = importlib.import_module("orderkit.classroom.runner")
     runner.main()
 
