@@ -19,7 +19,7 @@ import types
 from student_tests import TWENTY_TESTS
 
 from orderkit.classroom import check, load
-from orderkit.classroom.engine import grade
+from orderkit.classroom.grading.engine import grade
 
 TARGET_S = 0.5
 CHAFFS = load().of_kind("chaff")

@@ -28,7 +28,7 @@ import nbformat
 from student_tests import TWENTY_TESTS
 
 from orderkit.classroom import load
-from orderkit.classroom.batch import grade_all
+from orderkit.classroom.batch.scheduler import grade_all
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = 30

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from orderkit.classroom.sandbox import Isolation, probe, start
+from orderkit.classroom.batch.sandbox import Isolation, probe, start
 
 
 def _bare_fork() -> None:

@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from orderkit.classroom.catalogue import (
+    from orderkit.classroom.bugs.catalogue import (
         EXERCISES,
         LEVELS,
         Catalogue,
@@ -23,16 +23,16 @@ if TYPE_CHECKING:
         Level,
         load,
     )
-    from orderkit.classroom.feedback import check, notebook_shell, track_cells
-    from orderkit.classroom.results import ChaffResult, CheckResult, Verdict
+    from orderkit.classroom.grading.results import ChaffResult, CheckResult, Verdict
+    from orderkit.classroom.notebook.feedback import check, notebook_shell, track_cells
 
 _WHERE = {
     **dict.fromkeys(
         ("EXERCISES", "LEVELS", "Catalogue", "Exercise", "Implementation", "Level", "load"),
-        "catalogue",
+        "bugs.catalogue",
     ),
-    **dict.fromkeys(("check", "notebook_shell", "track_cells"), "feedback"),
-    **dict.fromkeys(("ChaffResult", "CheckResult", "Verdict"), "results"),
+    **dict.fromkeys(("check", "notebook_shell", "track_cells"), "notebook.feedback"),
+    **dict.fromkeys(("ChaffResult", "CheckResult", "Verdict"), "grading.results"),
 }
 
 
@@ -49,11 +49,11 @@ def __getattr__(name: str) -> Any:
 
 def _start_in_notebook() -> None:
     """In a notebook: track its cells, draw results as scoreboards (once; idempotent)."""
-    from orderkit.classroom.feedback import notebook_shell, track_cells
+    from orderkit.classroom.notebook.feedback import notebook_shell, track_cells
 
     shell = notebook_shell()
     if shell is not None:
-        from orderkit.classroom.scoreboard import show_scoreboards
+        from orderkit.classroom.notebook.scoreboard import show_scoreboards
 
         track_cells(shell)
         show_scoreboards(shell)

@@ -14,7 +14,7 @@ from orderkit.errors import OrderkitError
 
 
 def _release(args: argparse.Namespace) -> int:
-    from orderkit.classroom.release import release
+    from orderkit.classroom.authoring.release import release
 
     for done in release(args.sources, args.out):
         print(

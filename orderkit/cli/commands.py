@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from orderkit.classroom import catalogue as catalogues
+from orderkit.classroom.bugs import catalogue as catalogues
 from orderkit.cli.exits import Exit
 
 
@@ -21,8 +21,8 @@ def grade(args: argparse.Namespace) -> int:
     could not be, USAGE on a usage error (an unknown exercise, a folder without
     notebooks, a broken catalogue).
     """
-    from orderkit.classroom import batch
-    from orderkit.classroom.report import write_report
+    from orderkit.classroom.batch import scheduler as batch
+    from orderkit.classroom.report.page import write_report
 
     chosen = catalogues.load(args.bugs)
     if args.exercise is not None:
@@ -65,7 +65,8 @@ def bugs(args: argparse.Namespace) -> int:
     For each reference solution (an instructor notebook), every chaff of its exercise must
     be caught and every one of its tests must be valid on every wheat.
     """
-    from orderkit.classroom.grading import grade_notebook, read_notebook
+    from orderkit.classroom.authoring.solutions import grade_notebook
+    from orderkit.classroom.grading.notebooks import read_notebook
 
     chosen = catalogues.load(args.bugs)
     problems = catalogues.check_applies(chosen)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Request, expect
 
-from orderkit.classroom.report import write_report
+from orderkit.classroom.report.page import write_report
 from tests.browser.conftest import ACTION_TIMEOUT, RESULTS
 from tests.classroom.sample_class import HTML_NAME, sample_class
 

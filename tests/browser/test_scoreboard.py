@@ -16,7 +16,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Page, expect
 
-from orderkit.classroom.results import CheckResult, to_data
+from orderkit.classroom.grading.results import CheckResult, to_data
 from tests.browser.conftest import RESULTS
 from tests.browser.lab_page import last_output, open_notebook, run_all_cells
 from tests.browser.lab_server import Lab
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.browser
 _DRAW = """\
 from pathlib import Path
 import json
-from orderkit.classroom.results import from_data
-from orderkit.classroom.scoreboard import show_scoreboards
+from orderkit.classroom.grading.results import from_data
+from orderkit.classroom.notebook.scoreboard import show_scoreboards
 
 show_scoreboards(get_ipython())"""
 

@@ -227,7 +227,7 @@ def test_the_patch_survived_the_bug_loading():
         HEAD,
         """
 import json
-runner = sys.modules.get("orderkit.classroom.runner")
+runner = sys.modules.get("orderkit.classroom.runtime.runner")
 if runner is not None:
     send = runner._Out.send
     def forged(self, **event):

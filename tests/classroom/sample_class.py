@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from orderkit.classroom.batch import Grade
-from orderkit.classroom.catalogue import Level
-from orderkit.classroom.results import ChaffResult, CheckResult, Status, Verdict
+from orderkit.classroom.batch.scheduler import Grade
+from orderkit.classroom.bugs.catalogue import Level
+from orderkit.classroom.grading.results import ChaffResult, CheckResult, Status, Verdict
 
 UNIT_BUGS: list[tuple[str, Level]] = [
     ("off-by-one", "unit"),

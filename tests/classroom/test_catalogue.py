@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from orderkit.classroom import load
-from orderkit.classroom.catalogue import LEVELS, check_applies
-from orderkit.classroom.errors import CatalogueError, UnknownExercise
+from orderkit.classroom.bugs.catalogue import LEVELS, check_applies
+from orderkit.classroom.bugs.errors import CatalogueError, UnknownExercise
 from tests.classroom.cli import run_orderkit
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from orderkit.classroom import check, load
-from orderkit.classroom.errors import UnknownExercise
+from orderkit.classroom.bugs.errors import UnknownExercise
 from orderkit.errors import OrderkitError
 
 Build = Callable[[str], types.ModuleType]
@@ -299,7 +299,7 @@ replace = "            return {k: v for k, v in self._stock.items() if v}"
 def test_when_pytest_cannot_start_the_scoreboard_says_the_grader_failed(
     student_module: Build, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from orderkit.classroom import engine
+    from orderkit.classroom.grading import engine
 
     monkeypatch.setattr(engine, "PYTEST_INI", tmp_path / "missing.ini")
 
@@ -355,7 +355,7 @@ def test_a_test_that_ends_its_run_on_a_bug_has_caught_it(student_module: Build) 
 def test_without_fork_or_timer_signals_a_hanging_test_is_still_stopped(
     student_module: Build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from orderkit.classroom import testrun
+    from orderkit.classroom.runtime import testrun
 
     monkeypatch.setenv("ORDERKIT_NO_FORK", "1")
     monkeypatch.setattr(testrun, "CAN_ALARM", False)  # as in the browser: no setitimer

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from orderkit.classroom import EXERCISES, load
-from orderkit.classroom.batch import Grade, grade_all
-from orderkit.classroom.release import student_version
+from orderkit.classroom.authoring.release import student_version
+from orderkit.classroom.batch.scheduler import Grade, grade_all
 
 CHAFFS = load().of_kind("chaff")
 

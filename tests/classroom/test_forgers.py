@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from orderkit import InventoryService
-from orderkit.classroom import limits
+from orderkit.classroom.batch import limits
 from tests.classroom import forgers, styles
 from tests.classroom.notebooks import grade_class, notebook, write
 

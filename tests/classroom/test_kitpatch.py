@@ -9,9 +9,9 @@ import pytest
 import orderkit
 import orderkit.inventory
 from orderkit import InventoryService, OrderService
-from orderkit.classroom import kitpatch
-from orderkit.classroom.errors import CatalogueError
-from orderkit.classroom.kitpatch import Change
+from orderkit.classroom.bugs import kitpatch
+from orderkit.classroom.bugs.errors import CatalogueError
+from orderkit.classroom.bugs.kitpatch import Change
 
 RESTOCK_SETS = (
     Change(

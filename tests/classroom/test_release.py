@@ -14,8 +14,13 @@ from typing import Any
 import nbformat
 import pytest
 
-from orderkit.classroom.errors import ReleaseError
-from orderkit.classroom.release import CODE_STUBS, UnreleasableCell, release, student_version
+from orderkit.classroom.authoring.errors import ReleaseError
+from orderkit.classroom.authoring.release import (
+    CODE_STUBS,
+    UnreleasableCell,
+    release,
+    student_version,
+)
 from tests.classroom.cli import run_orderkit
 
 SOLVED_TEST = '''def test_exact_stock():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from orderkit.classroom import charts
-from orderkit.classroom.batch import CSV_COLUMNS, GRADED, NOT_GRADED, Book
-from orderkit.classroom.report import invalid_tests, render, write_report
+from orderkit.classroom.batch.scheduler import CSV_COLUMNS, GRADED, NOT_GRADED, Book
+from orderkit.classroom.report import charts
+from orderkit.classroom.report.page import invalid_tests, render, write_report
 from tests.classroom.sample_class import HTML_NAME, RESTOCK_WRONG, sample_class, title
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}

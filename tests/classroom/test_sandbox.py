@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from orderkit.classroom.sandbox import (
+from orderkit.classroom.batch.sandbox import (
     ENV,
     Isolation,
     Sandboxed,
@@ -387,7 +387,7 @@ def test_everything_inside_dies_with_the_grader(tmp_path: Path) -> None:
     grader = """
 import os, sys, time
 from pathlib import Path
-from orderkit.classroom.sandbox import start
+from orderkit.classroom.batch.sandbox import start
 from tests.classroom.test_sandbox import loop_forever_after, spawn_grandchild
 submission = loop_forever_after(spawn_grandchild(os.environ["MARKER"], new_session=True))
 start(submission, scratch=Path(os.environ["SCRATCH"]))

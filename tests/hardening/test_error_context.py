@@ -25,7 +25,7 @@ from orderkit import (
     StoreBusy,
     StoreClosed,
 )
-from orderkit.classroom.errors import UnknownExercise
+from orderkit.classroom.bugs.errors import UnknownExercise
 from orderkit.domain import check_item_id, check_quantity
 
 

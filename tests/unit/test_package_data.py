@@ -25,5 +25,5 @@ def test_every_file_in_the_package_is_python_or_listed_package_data() -> None:
         if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
     }
 
-    assert PACKAGE / "classroom" / "bugs.toml" in data
+    assert PACKAGE / "classroom" / "bugs" / "bugs.toml" in data
     assert data - listed == set()

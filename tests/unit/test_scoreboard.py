@@ -14,9 +14,9 @@ import ipywidgets as widgets
 import pytest
 from IPython.core.formatters import DisplayFormatter
 
-from orderkit.classroom import results
-from orderkit.classroom.results import FLAKY, ChaffResult, CheckResult, from_data, to_data
-from orderkit.classroom.scoreboard import Scoreboard, show_scoreboards
+from orderkit.classroom.grading import results
+from orderkit.classroom.grading.results import FLAKY, ChaffResult, CheckResult, from_data, to_data
+from orderkit.classroom.notebook.scoreboard import Scoreboard, show_scoreboards
 
 Verdict = results.Verdict  # imported under its own name, pytest would try to collect it
 

@@ -1,8 +1,8 @@
 """Grade a class: clean sandboxed runs per submission, verdicts decided here, rows kept.
 
 This process reads each notebook as data and never runs its code. Each submission is run
-once per implementation of its schedule (:mod:`orderkit.classroom.plan`), every time in a
-fresh Python inside its own sandbox (:mod:`orderkit.classroom.cleanrun`); the runs report
+once per implementation of its schedule (:mod:`orderkit.classroom.batch.plan`), every time in a
+fresh Python inside its own sandbox (:mod:`orderkit.classroom.batch.cleanrun`); the runs report
 raw outcomes, which are parsed here as untrusted data, and the verdicts, catches and score
 are computed here. A run that crashes, exits, kills, forks, floods, loops or writes a
 malformed report costs its own submission's row, never another's.
@@ -28,15 +28,21 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from orderkit.classroom import cleanrun, limits, plan, sandbox
-from orderkit.classroom.catalogue import Catalogue, Implementation
-from orderkit.classroom.cleanrun import Report
+from orderkit.classroom.batch import cleanrun, limits, plan, sandbox
+from orderkit.classroom.batch.cleanrun import Report
+from orderkit.classroom.batch.zygote import Zygote
+from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
-from orderkit.classroom.engine import Raw
 from orderkit.classroom.errors import ClassroomError
-from orderkit.classroom.results import CheckResult, from_data, summarise, teacher_notes, to_data
-from orderkit.classroom.testrun import Outcome, Ran
-from orderkit.classroom.zygote import Zygote
+from orderkit.classroom.grading.outcomes import Raw
+from orderkit.classroom.grading.results import (
+    CheckResult,
+    from_data,
+    summarise,
+    teacher_notes,
+    to_data,
+)
+from orderkit.classroom.runtime.testrun import Outcome, Ran
 
 CSV_COLUMNS = [
     "student",
@@ -233,7 +239,7 @@ class _Submission:
 
 def _read(student: str, path: Path, catalogue: Catalogue, exercise_id: str | None) -> _Submission:
     """Read and parse a submission here, in the grader (data only: no cell runs here)."""
-    from orderkit.classroom.grading import exercise_of, read_notebook
+    from orderkit.classroom.grading.notebooks import exercise_of, read_notebook
 
     source = str(path.resolve())
     try:
@@ -276,8 +282,8 @@ def grade_all(
 ) -> tuple[list[Grade], int]:
     """Grade what ``out`` has no good row for; return (every grade, how many were new).
 
-    Each submission is graded by clean runs (:mod:`orderkit.classroom.cleanrun`), one per
-    implementation of its schedule (:mod:`orderkit.classroom.plan`), at most ``jobs`` at
+    Each submission is graded by clean runs (:mod:`orderkit.classroom.batch.cleanrun`), one per
+    implementation of its schedule (:mod:`orderkit.classroom.batch.plan`), at most ``jobs`` at
     once; ``timeout`` bounds each run (CPU time, and wall-clock time as a backstop). This
     process never runs a submission's code: it reads the runs' reports as untrusted data
     and decides every verdict itself. A submission is graded again when its row says it
@@ -483,7 +489,7 @@ def _hidden(paths: Sequence[Path], out: Path, catalogue: Catalogue) -> list[Path
         Path(p).resolve() for p in sys.path if p and Path(p).is_dir() and "site-packages" in p
     }
     protect = {p.resolve().parent for p in paths} | {out.resolve(), Path.cwd().resolve()}
-    protect |= {Path.home().resolve(), Path(__file__).resolve().parents[2], Path("/run")}
+    protect |= {Path.home().resolve(), Path(__file__).resolve().parents[3], Path("/run")}
     hidden: set[Path] = set()
 
     def cover(folder: Path, depth: int) -> None:
@@ -501,7 +507,7 @@ def _hidden(paths: Sequence[Path], out: Path, catalogue: Catalogue) -> list[Path
     for folder in protect:
         if folder.is_dir() and folder != Path(folder.anchor):
             cover(folder, 0)
-    kit = Path(__file__).resolve().parents[1]
+    kit = Path(__file__).resolve().parents[2]
     for extra in (kit, *(Path(f).resolve() for f in catalogue.files)):
         if extra.exists() and not any(h == extra or h in extra.parents for h in hidden):
             hidden.add(extra)

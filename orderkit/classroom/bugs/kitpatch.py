@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orderkit.classroom.errors import CatalogueError
+from orderkit.classroom.bugs.errors import CatalogueError
 
 PACKAGE = "orderkit"
 # Attributes a class keeps as they are: its identity, and the ABC machinery's own caches.

@@ -1,6 +1,6 @@
 """A tripwire in every clean run: code that looks at the kit's code ends the run at once.
 
-The kit a run loads varies in form from run to run (:mod:`orderkit.classroom.kitcopy`), but
+The kit a run loads varies in form from run to run (:mod:`orderkit.classroom.batch.kitcopy`), but
 a test could still read the implementation's code objects and compare them with a copy it
 carries. An audit hook (PEP 578), installed before any of the notebook's code runs and
 impossible to remove, watches for the ways to get at code and frames from the notebook's

@@ -3,11 +3,11 @@
 Starting every run as a fresh Python costs most of a run's time in imports (IPython,
 pytest). The zygote is one fresh Python, started by the grader with ``exec`` and nothing
 else: it imports those libraries once, then for each request starts a run in a sandbox
-(:func:`orderkit.classroom.sandbox.start`), forked from itself. It never runs student code
+(:func:`orderkit.classroom.batch.sandbox.start`), forked from itself. It never runs student code
 and never holds grading data: a request names only the run's scratch folder (which the
 grader filled), what to hide and the limits; it never sees the catalogue, the schedule or
 any result. Each run then forgets the kit this process imported and loads its own copy
-(:mod:`orderkit.classroom.kitcopy`), as a run started with ``exec`` does.
+(:mod:`orderkit.classroom.batch.kitcopy`), as a run started with ``exec`` does.
 
 The grader talks to it over a socket pair: one JSON request and the run's result
 descriptor in; the sandbox's descriptors (:meth:`Sandboxed.handoff`) out, so the grader
@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from orderkit.classroom import sandbox
-from orderkit.classroom.limits import Group
-from orderkit.classroom.runner import RESULT_FD
+from orderkit.classroom.batch import sandbox
+from orderkit.classroom.batch.limits import Group
+from orderkit.classroom.runtime.runner import RESULT_FD
 
 PRELOAD = (
     "IPython.core.interactiveshell",
@@ -45,7 +45,7 @@ PRELOAD = (
     "hypothesis",
     "hypothesis.strategies",
 )
-_BOOT = "from orderkit.classroom.zygote import serve; serve({fd})"
+_BOOT = "from orderkit.classroom.batch.zygote import serve; serve({fd})"
 
 
 def serve(fd: int) -> None:
@@ -95,7 +95,7 @@ def _run(result: int) -> None:
         del sys.modules[name]
     sys.path.insert(0, os.path.abspath("kit"))
     importlib.invalidate_caches()
-    runner = importlib.import_module("orderkit.classroom.runner")
+    runner = importlib.import_module("orderkit.classroom.runtime.runner")
     runner.main()
 
 

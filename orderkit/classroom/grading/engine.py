@@ -27,34 +27,23 @@ import tempfile
 import threading
 import types
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import ipytest
 import pytest
 
-from orderkit.classroom import runs, testrun
-from orderkit.classroom.catalogue import Catalogue, Implementation
+from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import TEST_TIMEOUT
-from orderkit.classroom.errors import GradingError
-from orderkit.classroom.runs import Run
-from orderkit.classroom.testrun import Ran
+from orderkit.classroom.grading import runs
+from orderkit.classroom.grading.errors import GradingError
+from orderkit.classroom.grading.outcomes import Raw
+from orderkit.classroom.grading.runs import Run
+from orderkit.classroom.runtime import testrun
+from orderkit.classroom.runtime.testrun import Ran
 from orderkit.notebook import PYTEST_INI, pytest_args
 
 NO_FORK = "ORDERKIT_NO_FORK"
 """Set to 1 to grade as the browser does (runs take turns in one process), e.g. to compare."""
-
-
-@dataclass
-class Raw:
-    """Everything the runs found, before it is summarised."""
-
-    tests: list[str] = field(default_factory=list)
-    uncollected: list[tuple[str, str]] = field(default_factory=list)  # (what, why)
-    outcomes: dict[str, dict[str, Ran]] = field(default_factory=dict)  # impl -> test
-    probes: list[dict[str, Ran]] = field(default_factory=list)
-    isolation: str = ""
-    error: str = ""  # the grader itself failed
 
 
 def _name(item: pytest.Item) -> str:

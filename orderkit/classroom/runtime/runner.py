@@ -3,7 +3,7 @@
 This is what runs inside each sandboxed run, in a Python started afresh (``exec``) that
 never held the grader's data: no catalogue, no plan, no result of another run. It knows
 neither which implementation it has (the kit it imports is the copy beside it, see
-:mod:`orderkit.classroom.kitcopy`) nor where it stands in the schedule. It:
+:mod:`orderkit.classroom.batch.kitcopy`) nor where it stands in the schedule. It:
 
 1. reads ``request.json`` (the cells and the time limit per test) and deletes it;
 2. imports the kit, then runs the cells top to bottom with IPython, keeping per cell the
@@ -12,52 +12,32 @@ neither which implementation it has (the kit it imports is the copy beside it, s
    one JSON line per event to the result descriptor (fd 3): ``{"tests": [...]}``,
    ``{"uncollected": [what, why]}``, ``{"start": i}``, ``{"ran": i, ...}``, ``{"end": ...}``.
 
-The grader reads those lines as untrusted data (:mod:`orderkit.classroom.verdicts`): the
-tests can write to the descriptor too, and can forge nothing by it that they could not do
-by their behaviour, since every run looks the same to them.
+The grader reads those lines as untrusted data
+(:func:`orderkit.classroom.batch.cleanrun.parse`): the tests can write to the descriptor
+too, and can forge nothing by it that they could not do by their behaviour, since every
+run looks the same to them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import random
 import secrets
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
 import ipytest
 import pytest
 
-from orderkit.classroom import guard, testrun
-from orderkit.classroom.collect import CellTests, test_module
+from orderkit.classroom.runtime import cells, guard, testrun
+from orderkit.classroom.runtime.collect import test_module
 
 RESULT_FD = 3
-MAX_OUTPUT = 1_000_000  # characters of cell output kept; a flood beyond stops the cell
 PRELOAD = ("orderkit", "orderkit.concurrency", "orderkit.flawed", "orderkit.notebook")
 """Kit modules imported before any cell runs (a cell's hooks then see no kit import)."""
-
-
-class OutputFlood(Exception):
-    """A cell printed more than a notebook ever needs; it is stopped, the notebook goes on."""
-
-
-class _Bounded(io.TextIOBase):
-    def __init__(self) -> None:
-        self.kept = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self.kept += len(text)
-        if self.kept > MAX_OUTPUT:
-            raise OutputFlood(f"more than {MAX_OUTPUT} characters of output")
-        return len(text)
 
 
 class _Out:
@@ -114,42 +94,12 @@ class _Plugin:
         return True
 
 
-def _cells(cells: list[list[str]]) -> tuple[Any, CellTests, list[str]]:
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.enabled = False  # no history thread, no database: nothing to keep
-    shell = InteractiveShell.instance(config=config)
-    registry = CellTests()
-    registry.adopt(shell.user_ns)
-    shell.events.register(
-        "pre_run_cell",
-        lambda info: registry.before_cell(shell.user_ns, getattr(info, "cell_id", None)),
-    )
-    shell.events.register("post_run_cell", lambda result: registry.after_cell(shell.user_ns))
-    errors = []
-    sink = _Bounded()
-    with (
-        contextlib.redirect_stdout(sink),
-        contextlib.redirect_stderr(sink),
-        warnings.catch_warnings(),
-    ):
-        warnings.simplefilter("ignore")
-        for number, (cell_id, source) in enumerate(cells, start=1):
-            result = shell.run_cell(source, store_history=False, cell_id=cell_id)
-            error = result.error_before_exec or result.error_in_exec
-            if error is not None:
-                errors.append(f"cell {number}: {type(error).__name__}: {error}"[:200])
-    return shell, registry, errors
-
-
 def main() -> None:
     """Run the request in the working folder; report on :data:`RESULT_FD`."""
     out = _Out(RESULT_FD)
     request = json.loads(Path("request.json").read_text(encoding="utf-8"))
     os.unlink("request.json")
-    kit = str(Path(__file__).resolve().parents[2])
+    kit = str(Path(__file__).resolve().parents[3])
     library = (sys.prefix, sys.base_prefix, kit)
     random.seed(testrun.SEED)
     for name in PRELOAD:
@@ -158,10 +108,10 @@ def main() -> None:
 
     guard.install(kit, library)
 
-    shell, registry, errors = _cells(request["cells"])
-    module = test_module(shell.user_ns, registry.tests())
+    ran = cells.run_cells(cells.new_shell(), [(i, source) for i, source in request["cells"]])
+    module = test_module(ran.shell.user_ns, ran.tests.tests())
     plugin = _Plugin(out, float(request["timeout"]), library)
-    with contextlib.redirect_stdout(_Bounded()), contextlib.redirect_stderr(_Bounded()):
+    with cells.quiet(cells.Bounded()):
         ipytest.run(
             *pytest_args(),
             *testrun.RUN_ARGS,
@@ -171,7 +121,7 @@ def main() -> None:
             addopts=[],
             run_in_thread=False,
         )
-    out.send(end=True, cells=errors)
+    out.send(end=True, cells=ran.errors)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ browser's Pyodide kernel), runs take turns in this process and everything a run 
 change that can be put back is put back: the kit's code, the notebook's globals (copied
 deeply where they can be), the working folder.
 
-How each test is run and judged is :mod:`orderkit.classroom.testrun`, shared with the
+How each test is run and judged is :mod:`orderkit.classroom.runtime.testrun`, shared with the
 batch's clean runs.
 """
 
@@ -34,12 +34,13 @@ from typing import Any
 
 import pytest
 
-from orderkit.classroom import kitpatch, testrun
-from orderkit.classroom.testrun import OUTCOMES, Ran
+from orderkit.classroom.bugs import kitpatch
+from orderkit.classroom.runtime import testrun
+from orderkit.classroom.runtime.testrun import OUTCOMES, Ran
 
 _DONE = -1  # the last line of a run that got to its end
 CAN_FORK = hasattr(os, "fork") and sys.platform != "emscripten"
-_LIBRARY = (sys.prefix, sys.base_prefix, str(Path(kitpatch.__file__).resolve().parents[1]))
+_LIBRARY = (sys.prefix, sys.base_prefix, str(Path(kitpatch.__file__).resolve().parents[2]))
 
 
 @dataclass(frozen=True)

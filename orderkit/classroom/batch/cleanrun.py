@@ -1,11 +1,11 @@
 """Start one clean run in a sandbox, and read what it reports as untrusted data.
 
-A clean run (:mod:`orderkit.classroom.runner`) is a fresh Python in its own sandbox:
+A clean run (:mod:`orderkit.classroom.runtime.runner`) is a fresh Python in its own sandbox:
 forked from a clean zygote that has only imported the libraries (where the sandbox has
-namespaces, :mod:`orderkit.classroom.zygote`), else started with ``exec``. Either way it
-holds none of the grader's memory. Its sandbox (:mod:`orderkit.classroom.sandbox`) gives
+namespaces, :mod:`orderkit.classroom.batch.zygote`), else started with ``exec``. Either way it
+holds none of the grader's memory. Its sandbox (:mod:`orderkit.classroom.batch.sandbox`) gives
 it its own PID, mount and network namespaces, a private /tmp, its own scratch folder
-holding nothing but its copy of the kit (:mod:`orderkit.classroom.kitcopy`) and its
+holding nothing but its copy of the kit (:mod:`orderkit.classroom.batch.kitcopy`) and its
 request. The installed kit, the catalogue and
 every other run's folder are out of its sight.
 
@@ -28,20 +28,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orderkit.classroom import guard, kitcopy, sandbox
-from orderkit.classroom.catalogue import Implementation
+from orderkit.classroom.batch import kitcopy, sandbox
+from orderkit.classroom.batch.limits import Group
+from orderkit.classroom.batch.zygote import Zygote
+from orderkit.classroom.bugs.catalogue import Implementation
 from orderkit.classroom.errors import ClassroomError
-from orderkit.classroom.limits import Group
-from orderkit.classroom.runner import RESULT_FD
-from orderkit.classroom.testrun import OUTCOMES, WALL_FACTOR, Ran
-from orderkit.classroom.zygote import Zygote
+from orderkit.classroom.runtime import guard
+from orderkit.classroom.runtime.runner import RESULT_FD
+from orderkit.classroom.runtime.testrun import OUTCOMES, WALL_FACTOR, Ran
 
 MAX_BYTES = 4 << 20
 MAX_TESTS = 2000
 MAX_TEXT = 2000
 _BOOT = (
     "import os, sys; sys.path.insert(0, os.path.abspath('kit')); "
-    "from orderkit.classroom.runner import main; main()"
+    "from orderkit.classroom.runtime.runner import main; main()"
 )
 
 

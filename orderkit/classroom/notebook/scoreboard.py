@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from orderkit.classroom.results import (
+from orderkit.classroom.grading.results import (
     ASSERTS_NOTHING,
     FEEDBACK_ONLY,
     NO_TESTS,

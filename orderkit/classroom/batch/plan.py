@@ -1,7 +1,7 @@
 """The batch's schedule of clean runs for one submission, and what the runs add up to.
 
 Every run looks the same from inside: every test, in a random order, on its own copy of
-the kit (:mod:`orderkit.classroom.kitcopy`), in a fresh process that sees no other run.
+the kit (:mod:`orderkit.classroom.batch.kitcopy`), in a fresh process that sees no other run.
 Only the grader knows which implementation each run had. The wheats run first
 (:func:`first`), then only the runs that can still change a verdict (:func:`second`). The
 reference wheat runs up to :data:`REFERENCE_RUNS` times: a test whose outcome on correct
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import secrets
 
-from orderkit.classroom.catalogue import Catalogue, Implementation
-from orderkit.classroom.cleanrun import Report
-from orderkit.classroom.engine import Raw
-from orderkit.classroom.testrun import Ran
+from orderkit.classroom.batch.cleanrun import Report
+from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
+from orderkit.classroom.grading.outcomes import Raw
+from orderkit.classroom.runtime.testrun import Ran
 
 REFERENCE_RUNS = 3
 

@@ -1,8 +1,8 @@
 """Run collected tests one by one and say what each did: the part every grading run shares.
 
-Both kinds of run use it: the batch's clean runs (:mod:`orderkit.classroom.runner`, which
+Both kinds of run use it: the batch's clean runs (:mod:`orderkit.classroom.runtime.runner`, which
 loads this module from the run's own copy of the kit) and ``check()``'s runs in the
-student's kernel (:mod:`orderkit.classroom.runs`). It imports nothing of the kit, so a
+student's kernel (:mod:`orderkit.classroom.grading.runs`). It imports nothing of the kit, so a
 clean run can load it before the kit and learn nothing from it.
 
 What a test did is its outcome, with the styles students write graded alike: a failed

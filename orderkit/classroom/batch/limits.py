@@ -5,7 +5,7 @@ make control groups (root, or a delegated cgroup v2 subtree), each run gets its 
 most :data:`MAX_PROCESSES` processes (``pids.max``), and the same CPU weight as every other
 run, however many processes it has (``cpu.shares`` on cgroup v1, ``cpu.weight`` on v2).
 Elsewhere runs are not bounded this way, and the grades file says so (``limits`` column);
-tests are timed by their own CPU time in any case (:mod:`orderkit.classroom.testrun`).
+tests are timed by their own CPU time in any case (:mod:`orderkit.classroom.runtime.testrun`).
 """
 
 from __future__ import annotations

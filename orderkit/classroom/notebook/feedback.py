@@ -11,12 +11,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from orderkit.classroom import catalogue as catalogues
-from orderkit.classroom.collect import CellTests, test_module
+from orderkit.classroom.bugs import catalogue as catalogues
 from orderkit.classroom.defaults import TEST_TIMEOUT
-from orderkit.classroom.engine import grade
-from orderkit.classroom.errors import ClassroomError, GradingError
-from orderkit.classroom.results import CheckResult, summarise
+from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.grading.engine import grade
+from orderkit.classroom.grading.errors import GradingError
+from orderkit.classroom.grading.results import CheckResult, summarise
+from orderkit.classroom.runtime.collect import CellTests, test_module
 
 _not_now: contextvars.ContextVar[str] = contextvars.ContextVar("orderkit_check_not_now", default="")
 

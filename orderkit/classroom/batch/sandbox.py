@@ -54,9 +54,9 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NoReturn
 
+from orderkit.classroom.batch.limits import Group
 from orderkit.classroom.defaults import MEMORY_MIB
 from orderkit.classroom.errors import ClassroomError
-from orderkit.classroom.limits import Group
 
 ENV = "ORDERKIT_SANDBOX"  # "process-group": skip namespaces (probe() reads it on each call)
 NAMESPACES = "own PID, mount and network namespaces; read-only file system except its scratch "

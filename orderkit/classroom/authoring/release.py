@@ -33,7 +33,7 @@ from typing import Any
 
 import nbformat
 
-from orderkit.classroom.errors import ReleaseError
+from orderkit.classroom.authoring.errors import ReleaseError
 
 # nbgrader's ClearSolutions.code_stub and text_stub defaults (nbgrader 0.9.6).
 CODE_STUBS = {

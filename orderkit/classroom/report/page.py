@@ -3,7 +3,7 @@
 The page has one section per exercise (its mean, a score histogram, the share of the class
 that caught each bug, a students x bugs grid, the tests the class most often got wrong,
 every student's row) and one section for the submissions that could not be graded, with
-why. Charts are inline PNG (:mod:`orderkit.classroom.charts`) and the page loads nothing
+why. Charts are inline PNG (:mod:`orderkit.classroom.report.charts`) and the page loads nothing
 from anywhere. ``grades.csv`` is not written here: the batch grader writes it row by row.
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from orderkit.classroom.batch import Grade
-from orderkit.classroom.catalogue import EXERCISES
+from orderkit.classroom.batch.scheduler import Grade
+from orderkit.classroom.bugs.catalogue import EXERCISES
 from orderkit.classroom.errors import ClassroomError
 
 
@@ -42,7 +42,7 @@ for _needed in ("jinja2", "matplotlib"):
 
 
 def _charts() -> types.ModuleType:
-    from orderkit.classroom import charts  # matplotlib
+    from orderkit.classroom.report import charts  # matplotlib
 
     return charts
 
@@ -197,7 +197,7 @@ def render(grades: Sequence[Grade]) -> str:
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("orderkit.classroom", "templates"),
+        loader=jinja2.PackageLoader("orderkit.classroom.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

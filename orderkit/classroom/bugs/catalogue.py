@@ -9,7 +9,7 @@ Examplar's model (Wrenn, Krishnamurthi & Fisler, "Who Tests the Testers?", ICER 
   but passes on one is told which belief it encodes.
 
 Every implementation is data: changes to the kit's correct source (see
-:mod:`orderkit.classroom.kitpatch`), a title, a level and a hint. The kit's own catalogue
+:mod:`orderkit.classroom.bugs.kitpatch`), a title, a level and a hint. The kit's own catalogue
 is ``bugs.toml`` beside this module; a teacher adds entries in a file of the same format.
 """
 
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from orderkit.classroom.errors import CatalogueError, UnknownExercise
-from orderkit.classroom.kitpatch import Change, compiled, patched_sources
+from orderkit.classroom.bugs.errors import CatalogueError, UnknownExercise
+from orderkit.classroom.bugs.kitpatch import Change, compiled, patched_sources
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -13,7 +13,7 @@ a test that pins them fails on correct code and is not valid, instead of telling
 by its form.
 
 ``orderkit.classroom`` in a run is a stub whose ``check()`` does nothing (the batch grades
-afterwards), beside the four modules the run itself needs (:data:`RUNTIME`, kept as
+afterwards), beside the subpackage the run itself needs (:data:`RUNTIME`, kept as
 source); the catalogue and the grader are not in the copy.
 """
 
@@ -27,12 +27,12 @@ import secrets
 import types
 from pathlib import Path
 
-from orderkit.classroom.catalogue import Implementation
-from orderkit.classroom.kitpatch import PACKAGE, module_name
+from orderkit.classroom.bugs.catalogue import Implementation
+from orderkit.classroom.bugs.kitpatch import PACKAGE, module_name
 
-KIT = Path(__file__).resolve().parents[1]
-RUNTIME = ("collect.py", "guard.py", "testrun.py", "runner.py")
-"""The classroom modules a clean run needs: they hold code, no grading data."""
+KIT = Path(__file__).resolve().parents[2]
+RUNTIME = ("classroom", "runtime")
+"""The classroom subpackage a clean run needs, kept as source: it holds code, no grading data."""
 
 STUB = '''"""In a batch run the notebook is graded afterwards, outside: check() only says so."""
 
@@ -49,7 +49,7 @@ def _kit_paths() -> list[Path]:
         relative = path.relative_to(KIT)
         if not path.is_file() or "__pycache__" in relative.parts:
             continue
-        if relative.parts[0] == "classroom" and relative.name not in RUNTIME:
+        if relative.parts[0] == "classroom" and relative.parts[:2] != RUNTIME:
             continue
         found.append(relative)
     return found

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from orderkit.classroom.catalogue import Catalogue, Level
-from orderkit.classroom.engine import Raw
+from orderkit.classroom.bugs.catalogue import Catalogue, Level
+from orderkit.classroom.grading.outcomes import Raw
 
 Status = Literal[
     "valid", "not-written", "fails", "hangs", "flaky", "unspecified", "skipped", "inspects"

@@ -1,0 +1,1 @@
+"""Grading a class: submissions read as data, clean sandboxed runs, the gradebook."""

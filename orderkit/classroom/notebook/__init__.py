@@ -1,0 +1,1 @@
+"""What a student calls in a notebook: ``check()`` and its scoreboard."""

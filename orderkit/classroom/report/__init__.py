@@ -1,0 +1,1 @@
+"""The class report: one self-contained HTML page with charts."""
