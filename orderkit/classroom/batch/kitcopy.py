@@ -30,6 +30,7 @@ from pathlib import Path
 from orderkit.classroom.bugs.catalogue import Implementation
 from orderkit.classroom.bugs.kitpatch import PACKAGE, module_name
 
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 KIT = Path(__file__).resolve().parents[2]
 RUNTIME = ("classroom", "runtime")
 """The classroom subpackage a clean run needs, kept as source: it holds code, no grading data."""
@@ -56,15 +57,17 @@ def _kit_paths() -> list[Path]:
 
 
 @functools.cache
-def _trees(implementation: Implementation) -> dict[str, ast.Module]:
-    """Each kit module's syntax tree under ``implementation`` (parsed once)."""
+def _trees(implementation: Implementation) -> dict[str, tuple[ast.Module, list[_Function]]]:
+    """Each kit module's syntax tree under ``implementation`` and its functions (parsed once)."""
     changed = implementation.sources()
     trees = {}
     for relative in _kit_paths():
         if relative.suffix == ".py" and relative.parts[0] != "classroom":
             path = relative.as_posix()
             text = changed.get(module_name(path)) or (KIT / relative).read_text(encoding="utf-8")
-            trees[path] = ast.parse(text, filename=path)
+            tree = ast.parse(text, filename=path)
+            functions = [node for node in ast.walk(tree) if isinstance(node, _Function)]
+            trees[path] = (tree, functions)
     return trees
 
 
@@ -78,7 +81,7 @@ def kit_files(
         path = relative.as_posix()
         if path in trees:
             filename = str(root / PACKAGE / path)
-            code = _compiled(trees[path], filename, rng)
+            code = _compiled(*trees[path], filename, rng)
             files[f"{PACKAGE}/{path}c"] = _pyc(code)
         else:
             files[f"{PACKAGE}/{path}"] = (KIT / relative).read_bytes()
@@ -99,11 +102,10 @@ def _pyc(code: types.CodeType) -> bytes:
     return importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
 
 
-def _compiled(tree: ast.Module, filename: str, rng: secrets.SystemRandom) -> types.CodeType:
+def _compiled(
+    tree: ast.Module, functions: list[_Function], filename: str, rng: secrets.SystemRandom
+) -> types.CodeType:
     """Compile ``tree`` with salt in every function, then take the salt out of the tree."""
-    functions = [
-        node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    ]
     bodies = [node.body for node in functions]
     try:
         for node in functions:

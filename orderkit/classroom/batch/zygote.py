@@ -31,6 +31,7 @@ from typing import Any
 
 from orderkit.classroom.batch import sandbox
 from orderkit.classroom.batch.limits import Group
+from orderkit.classroom.processes.libc import die_with_parent
 from orderkit.classroom.runtime.runner import RESULT_FD
 
 PRELOAD = (
@@ -50,7 +51,7 @@ _BOOT = "from orderkit.classroom.batch.zygote import serve; serve({fd})"
 
 def serve(fd: int) -> None:
     """The zygote's loop (in the zygote): a run per request, until the grader hangs up."""
-    sandbox._libc().prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the grader
+    die_with_parent()
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
