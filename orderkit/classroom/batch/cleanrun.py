@@ -163,12 +163,16 @@ def start(
     isolation: sandbox.Isolation,
     group: Group | None,
     zygote: Zygote | None = None,
+    alongside: tuple[Implementation, ...] = (),
 ) -> Started:
     """Write the run's copy of the kit and its request into a new scratch folder, and start
-    the run in its sandbox: forked from ``zygote``, else a Python started with ``exec``."""
+    the run in its sandbox: forked from ``zygote``, else a Python started with ``exec``.
+
+    ``alongside``: the other implementations of the catalogue, whose module globals the
+    copy binds too (:func:`kitcopy.kit_files`)."""
     scratch = Path(tempfile.mkdtemp(prefix="orderkit-run-"))
     kit = scratch / "kit"
-    kitcopy.write(kitcopy.kit_files(implementation, secrets.SystemRandom(), kit), kit)
+    kitcopy.write(kitcopy.kit_files(implementation, secrets.SystemRandom(), kit, alongside), kit)
     request = {"cells": [list(cell) for cell in cells], "timeout": test_timeout}
     (scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
     output = tempfile.TemporaryFile(prefix="orderkit-run-")  # noqa: SIM115 (closed in end)

@@ -371,6 +371,7 @@ def _loop(
             isolation=isolation,
             group=limits.new_group(),
             zygote=zygote,
+            alongside=submission.catalogue.implementations if submission.catalogue else (),
         )
 
     def ended(
