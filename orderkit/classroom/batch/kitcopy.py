@@ -90,23 +90,22 @@ def _modules(
     every implementation ``alongside`` it (the rest of the catalogue).
 
     A bug may import or define a name the correct module does not have (an exception
-    class, ``time``); a test asking ``hasattr(module, name)`` would then tell the bug by
-    its form. So each module also binds, by the same statement, every top-level name that
-    another implementation binds and this one does not, and at its end puts its globals
-    in a random order (:data:`_REORDER`), so that neither their names nor their order say
-    which implementation this is.
+    class, ``time``, a helper method); a test asking ``hasattr(module, name)`` would then
+    tell the bug by its form. So each module, and each of its top-level classes, also
+    binds, by the same statement, every name that another implementation binds there and
+    this one does not; and at its end the module puts its globals and its classes'
+    attributes in a random order (:data:`_REORDER`), so that neither their names nor their
+    order say which implementation this is.
     """
     modules = {}
     for path, parsed in _parsed(implementation).items():
         tree = copy.deepcopy(parsed)
-        bound = set().union(*(_binds(statement) for statement in tree.body))
-        for other in alongside:
-            other_tree = _parsed(other).get(path)
-            for statement in other_tree.body if other_tree is not None else []:
-                added = _missing(statement, bound)
-                if added is not None:
-                    tree.body.append(added)
-                    bound |= _binds(added)
+        others = [_parsed(other).get(path) for other in alongside]
+        _equalise(tree.body, [o.body for o in others if o is not None])
+        classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        for name, definition in classes.items():
+            _equalise(definition.body, [c.body for o in others if o for c in _classes(o, name)])
+        tree.body.append(ast.parse(_SHUFFLE.format(classes=sorted(classes))).body[0])
         ast.fix_missing_locations(tree)
         functions = [node for node in ast.walk(tree) if isinstance(node, _Function)]
         positioned: list[tuple[Any, int, int]] = []
@@ -118,12 +117,44 @@ def _modules(
     return modules
 
 
+def _classes(tree: ast.Module, name: str) -> list[ast.ClassDef]:
+    return [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
+
+
+def _equalise(body: list[ast.stmt], others: list[list[ast.stmt]]) -> None:
+    """Append to ``body`` what binds the names the ``others`` bind and it does not."""
+    bound = set().union(*(_binds(statement) for statement in body))
+    for other in others:
+        for statement in other:
+            added = _missing(statement, bound)
+            if added is not None:
+                body.append(added)
+                bound |= _binds(added)
+
+
+_SHUFFLE = """
+def _shuffle(namespace=globals(), classes={classes!r}):
+    import enum
+    for cls in [namespace.get(name) for name in classes]:
+        if isinstance(cls, type) and not isinstance(cls, enum.EnumMeta):
+            for key in sorted((k for k in vars(cls) if not k.startswith("__")), key=hash):
+                value = vars(cls)[key]
+                delattr(cls, key)
+                setattr(cls, key, value)
+"""
+"""Defined at the end of every module and called by :data:`_REORDER`: each class's own
+attributes put back in the order of their names' hashes. Every implementation's class has
+the same names, and a run's hashes are random (and the same in every run of a batch), so
+the order says nothing about the implementation. Enums are left alone (their members
+cannot be set again)."""
+
 _REORDER = (
+    "[_shuffle(), globals().pop('_shuffle')] and "
     "[globals().__setitem__(k, globals().pop(k))"
     " for k in sorted(globals(), key=lambda k: hash((k, {salt})))]"
 )
-"""The last statement of every module: its globals in a random order (the hash of a name
-changes from process to process, and ``salt`` from run to run)."""
+"""The last statement of every module: its classes' attributes and its globals in a random
+order (the hash of a name changes from process to process, and ``salt`` from run to run)."""
 
 
 def _binds(statement: ast.stmt) -> set[str]:
