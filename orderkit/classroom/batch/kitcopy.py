@@ -5,12 +5,13 @@ correct source with the implementation's changes (none for the reference), compi
 to ``.pyc`` files that Python loads without any ``.py`` beside them. So a run holds the
 code it runs and nothing else: no source text on disk to compare with a copy (a test that
 reads the kit's source fails on correct code, and is not valid), and no pristine copy of
-the kit in memory. Every run's code also differs from every other run's in ways that
-change no behaviour: each function of the kit starts with one to three assignments of
-random numbers to unused local names. So the bytecode, constants and local names of
-correct code change from run to run:
-a test that pins them fails on correct code and is not valid, instead of telling a bug
-by its form.
+the kit in memory. Every run's code also differs from run to run in ways that change no
+behaviour: each function of the kit starts with one to three assignments of random
+numbers to unused local names, and every line number is random. So the bytecode,
+constants, local names and traceback lines of correct code change from run to run: a test
+that pins them fails on correct code and is not valid, instead of telling a bug by its
+form. Every implementation's modules and classes also bind the same names
+(:func:`_modules`).
 
 ``orderkit.classroom`` in a run is a stub whose ``check()`` does nothing (the batch grades
 afterwards), beside the subpackage the run itself needs (:data:`RUNTIME`, kept as
@@ -188,6 +189,10 @@ def _missing(statement: ast.stmt, bound: set[str]) -> ast.stmt | None:
     return copy.deepcopy(statement) if not names & bound else None
 
 
+VARIANTS = 8
+"""Salted variants compiled per implementation and batch; each run draws one at random."""
+
+
 def kit_files(
     implementation: Implementation,
     rng: secrets.SystemRandom,
@@ -195,19 +200,45 @@ def kit_files(
     alongside: tuple[Implementation, ...] = (),
 ) -> dict[str, bytes]:
     """{path relative to ``root``: content}: the kit under ``implementation``, salted, with
-    the module globals of every implementation ``alongside`` it (see :func:`_modules`)."""
+    the module globals of every implementation ``alongside`` it (see :func:`_modules`).
+
+    The salt is one of :data:`VARIANTS` variants of this implementation, drawn at random
+    and compiled on first use (compiling with random line numbers is the costly part of a
+    run's copy); a run sees only its own, so it cannot tell a variant it shares with
+    another run from one it does not.
+    """
     files: dict[str, bytes] = {}
-    modules = _modules(implementation, alongside)
+    compiled = _variant(implementation, alongside, rng.randrange(VARIANTS))
     for relative in _kit_paths():
         path = relative.as_posix()
-        if path in modules:
-            filename = str(root / PACKAGE / path)
-            code = _compiled(modules[path], filename, rng)
+        if path in compiled:
+            code = _renamed(compiled[path], str(root / PACKAGE / path))
             files[f"{PACKAGE}/{path}c"] = _pyc(code)
         else:
             files[f"{PACKAGE}/{path}"] = (KIT / relative).read_bytes()
     files[f"{PACKAGE}/classroom/__init__.py"] = STUB.encode()
     return files
+
+
+@functools.cache
+def _variant(
+    implementation: Implementation, alongside: tuple[Implementation, ...], index: int
+) -> dict[str, types.CodeType]:
+    """Variant ``index`` of the salted kit under ``implementation``: each module's code."""
+    rng = secrets.SystemRandom()
+    return {
+        path: _compiled(module, f"<{index}>/{path}", rng)
+        for path, module in _modules(implementation, alongside).items()
+    }
+
+
+def _renamed(code: types.CodeType, filename: str) -> types.CodeType:
+    """``code`` and every code object in it, as compiled from ``filename``: the run's own
+    path, where the tripwire and tracebacks look for the kit."""
+    consts = tuple(
+        _renamed(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts
+    )
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def write(files: dict[str, bytes], root: Path) -> None:
