@@ -460,3 +460,32 @@ def test_forced_fallback_still_gives_a_session_limits_and_group_cleanup(
     assert status == "ok"
     assert value[:3] == (True, 512 * 1024 * 1024, str(scratch))  # type: ignore[index]
     assert marked(marker) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a grader running as root drops to nobody")
+def test_without_namespaces_a_run_as_root_can_neither_signal_the_grader_nor_write_its_files(
+    sandbox: Start, tmp_path: Path
+) -> None:
+    grader = os.getpid()
+    theirs = tmp_path / "grades.csv"
+    theirs.write_text("student,score\n", encoding="utf-8")
+
+    def submission() -> object:
+        tried = {"user": os.getuid(), "reads": theirs.read_text(encoding="utf-8")}
+        for what, attempt in (
+            ("kill", lambda: os.kill(grader, 0)),
+            ("write", lambda: theirs.write_text("student,score\nme,100\n", encoding="utf-8")),
+        ):
+            try:
+                attempt()
+                tried[what] = "done"
+            except OSError as error:
+                tried[what] = errno.errorcode[error.errno or 0]
+        Path("mine.txt").write_text("scratch is its own", encoding="utf-8")
+        return tried
+
+    status, tried = outcome(sandbox(submission, isolation=Isolation("process-group", "forced")))
+
+    assert status == "ok"
+    assert tried == {"user": 65534, "reads": "student,score\n", "kill": "EPERM", "write": "EACCES"}
+    assert theirs.read_text(encoding="utf-8") == "student,score\n"

@@ -19,9 +19,12 @@ Not stopped: CPU time and fork bombs (no cgroups: only the parent's wall-clock k
 them), filling the disk under scratch, reading what the grader can read (except ``hide``),
 and as root, connecting to root's Unix sockets on disk (hide /run for that). Without
 namespaces (kind "process-group"; ``ORDERKIT_SANDBOX=process-group`` forces it): a session,
-the limits and the scratch folder only. The submission can then signal the grader and every
-process of its user (as root, ``kill(-1)`` kills the machine), use the network and write
-wherever its user may, and a process that left the group with ``setsid()`` outlives it.
+the limits and the scratch folder only. A grader running as root then runs the child as
+user and group ``nobody`` (owner of the scratch folder, still able to read what root reads):
+it cannot signal the grader or write outside its folder and world-writable places. A
+grader running as another user: the submission can signal the grader and every process of
+that user, use the network and write wherever that user may, and a process that left the
+group with ``setsid()`` outlives it.
 
 The parent may have threads (pytest, an ipykernel): until ``fn`` runs the child makes only
 system calls, and it leaves with ``os._exit``. Call :func:`start` from a thread that outlives
@@ -66,7 +69,9 @@ NAMESPACES += "folder and a private /tmp"
 _NEWNS, _NEWUSER, _NEWPID, _NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
 _RDONLY, _NOSUID, _NODEV, _NOEXEC = 1, 2, 4, 8  # same bits for mount(2) and mount_setattr(2)
 _BIND, _REC, _PRIVATE, _AT_RECURSIVE = 4096, 16384, 1 << 18, 0x8000
-_PDEATHSIG, _CAPBSET_DROP, _NO_NEW_PRIVS = 1, 24, 38  # prctl(2) options
+_PDEATHSIG, _KEEPCAPS, _CAPBSET_DROP, _NO_NEW_PRIVS = 1, 8, 24, 38  # prctl(2) options
+NOBODY = 65534
+"""The user and group a run becomes when the grader is root and has no namespaces."""
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _HEADER = struct.Struct("=iiq")  # result file: child's status known?, its wait status, size
 
@@ -417,6 +422,8 @@ def _run(job: _Job, *, namespaced: bool) -> NoReturn:
         _close_inherited(job.memfd, *job.fds)
         for fd in job.fds:
             os.set_inheritable(fd, True)
+        if not namespaced and os.geteuid() == 0:
+            _become_nobody(job.scratch)
         _drop_privileges()
         sys.stdin, sys.stdout, sys.stderr = (open(os.devnull, m) for m in "rww")  # noqa: SIM115
         if job.gc:
@@ -450,6 +457,21 @@ def _close_inherited(*keep: int) -> None:
         (2, *sorted(keep)), (*sorted(keep), os.sysconf("SC_OPEN_MAX")), strict=True
     ):
         os.closerange(low + 1, high)
+
+
+def _become_nobody(scratch: Path) -> None:
+    """Without namespaces, a run as root could signal every process of the machine, the
+    grader's included, and write wherever root may. So it becomes :data:`NOBODY`, owner of
+    its scratch folder only, keeping CAP_DAC_READ_SEARCH (:func:`_drop_privileges`): it
+    still reads Python and the kit wherever they are, and can signal and write nothing else.
+    """
+    for folder, folders, files in os.walk(scratch):
+        for name in (folder, *(os.path.join(folder, n) for n in (*folders, *files))):
+            os.lchown(name, NOBODY, NOBODY)
+    _prctl(_KEEPCAPS, 1, "prctl(PR_SET_KEEPCAPS)")
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
 
 
 def _drop_privileges() -> None:
