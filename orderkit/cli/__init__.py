@@ -1,4 +1,4 @@
-"""The ``orderkit`` command line: ``orderkit release`` and ``orderkit grade``."""
+"""The ``orderkit`` command line: ``release``, ``grade``, ``gradescope`` and ``bugs``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ def _grade(args: argparse.Namespace) -> int:
     from orderkit.cli.commands import grade
 
     return grade(args)
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from orderkit.cli.commands import gradescope
+
+    return gradescope(args)
 
 
 def _bugs(args: argparse.Namespace) -> int:
@@ -94,6 +100,43 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
+
+    gradescope = commands.add_parser(
+        "gradescope",
+        help="write a Gradescope autograder (setup.sh, run_autograder, the kit, the bugs)",
+        description="Write the files of a Gradescope autograder into --out, and "
+        "autograder.zip, the file to upload: Gradescope grades each submission in its own "
+        "container with the same clean runs as orderkit grade.",
+    )
+    gradescope.add_argument(
+        "catalogue",
+        nargs="?",
+        type=Path,
+        metavar="CATALOGUE",
+        help="a catalogue file of your own bugs, public: shown by title once caught "
+        "(default: the kit's catalogue only)",
+    )
+    gradescope.add_argument("--out", required=True, type=Path, metavar="DIR")
+    gradescope.add_argument(
+        "--private",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a catalogue file of private bugs: they count, students never see their "
+        "titles (repeat for more)",
+    )
+    gradescope.add_argument("--exercise", help="exercise id (default: read from the notebook)")
+    gradescope.add_argument(
+        "--no-kit-bugs", action="store_true", help="leave out the kit's own catalogue"
+    )
+    gradescope.add_argument(
+        "--wheel", type=Path, metavar="FILE", help="the kit's wheel (default: built here)"
+    )
+    gradescope.add_argument("--timeout", type=float, default=SUBMISSION_TIMEOUT)
+    gradescope.add_argument("--memory", type=int, default=MEMORY_MIB)
+    gradescope.add_argument("--test-timeout", type=float, default=TEST_TIMEOUT)
+    gradescope.set_defaults(run=_gradescope)
 
     bugs = commands.add_parser(
         "bugs",

@@ -59,6 +59,24 @@ def grade(args: argparse.Namespace) -> int:
     return Exit.OK if all(g.graded for g in grades) else Exit.INCOMPLETE
 
 
+def gradescope(args: argparse.Namespace) -> int:
+    """``orderkit gradescope``: the autograder's files in ``--out``, and the zip to upload."""
+    from orderkit.classroom.batch.gradescope import Setup, build
+
+    setup = Setup(
+        public=() if args.catalogue is None else (args.catalogue,),
+        private=tuple(args.private),
+        kit_bugs=not args.no_kit_bugs,
+        exercise=args.exercise,
+        timeout=args.timeout,
+        memory_mib=args.memory,
+        test_timeout=args.test_timeout,
+    )
+    archive = build(setup, args.out, wheel=args.wheel)
+    print(f"wrote {args.out}/ and {archive}: upload {archive.name} to Gradescope")
+    return Exit.OK
+
+
 def bugs(args: argparse.Namespace) -> int:
     """``orderkit bugs check``: every change applies, and the reference solutions agree.
 
