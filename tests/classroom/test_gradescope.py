@@ -1,0 +1,252 @@
+"""orderkit gradescope: the autograder it writes, run in a simulated /autograder layout.
+
+Gradescope unpacks the zip into ``/autograder/source``, copies ``run_autograder`` to
+``/autograder``, puts the submission in ``/autograder/submission`` and reads
+``/autograder/results/results.json``. Here a temporary folder stands for ``/autograder``
+(``ORDERKIT_GRADESCOPE_ROOT``) and this venv's Python for the one ``setup.sh`` installs;
+every ``results.json`` is validated against the specification's shape
+(``tests/data/gradescope/results.schema.json``, with its source).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import nbformat
+import pytest
+
+from orderkit.classroom.batch.gradescope import (
+    MANIFEST,
+    NO_NOTEBOOK,
+    OUR_FAULT,
+    ROOT_ENV,
+    AutograderError,
+    Setup,
+    build,
+    results,
+)
+from orderkit.classroom.batch.scheduler import Grade
+from orderkit.classroom.grading.results import ChaffResult, CheckResult, Verdict
+from tests.classroom.cli import run_orderkit
+from tests.classroom.test_grading import SETUP, WEAK_TESTS
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "tests/data/gradescope/results.schema.json").read_text())
+SOLUTION = ROOT / "classroom" / "source" / "10-exercise-unit-tests.ipynb"
+PUBLIC_TITLE = "Teacher's own: the last unit in stock cannot be ordered"
+PUBLIC_HINT = "Teacher's hint: order everything that is left."
+PRIVATE_TITLE = "PRIVATE TITLE: the order swaps item and quantity"
+PRIVATE_HINT = "PRIVATE HINT: check the stock of both items"
+PRIVATE_CHANGE = "take_for_order(quantity, item_id)"
+PUBLIC_BUGS = f"""
+[[chaff]]
+name = "teachers-off-by-one"
+title = "{PUBLIC_TITLE}"
+level = "unit"
+hint = "{PUBLIC_HINT}"
+[[chaff.change]]
+file = "stores/memory.py"
+count = 2
+find = "if available < quantity:"
+replace = "if available <= quantity:"
+"""
+PRIVATE_BUGS = f"""
+[[chaff]]
+name = "teachers-private-swap"
+title = "{PRIVATE_TITLE}"
+level = "unit"
+hint = "{PRIVATE_HINT}"
+[[chaff.change]]
+file = "orders.py"
+find = '''
+        order = self._inventory.take_for_order(item_id, quantity)
+'''
+replace = '''
+        taken = self._inventory.{PRIVATE_CHANGE}
+        order: Order = {{"order_id": taken["order_id"], "item_id": item_id, "quantity": quantity}}
+'''
+"""
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``orderkit gradescope`` run as a teacher runs it: a public and a private catalogue."""
+    course = tmp_path_factory.mktemp("course")
+    (course / "bugs.toml").write_text(PUBLIC_BUGS)
+    (course / "private").mkdir()
+    (course / "private" / "bugs.toml").write_text(PRIVATE_BUGS)
+    args = ("bugs.toml", "--private", "private/bugs.toml", "--out", "autograder")
+    done = run_orderkit("gradescope", *args, cwd=course)
+
+    assert done.returncode == 0, done.stderr
+    assert "autograder.zip" in done.stdout
+    return course / "autograder" / "autograder.zip"
+
+
+def _simulate(archive: Path, folder: Path, submission: dict[str, bytes]) -> dict[str, Any]:
+    """Lay out /autograder as Gradescope does, run run_autograder, return results.json."""
+    root = folder / "autograder"
+    with zipfile.ZipFile(archive) as zipped:
+        zipped.extractall(root / "source")
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)  # Gradescope runs it as an executable
+    (root / "submission").mkdir()
+    for name, content in submission.items():
+        (root / "submission" / name).write_bytes(content)
+    env = {**os.environ, ROOT_ENV: str(root), "ORDERKIT_PYTHON": sys.executable}
+    done = subprocess.run(
+        [str(root / "run_autograder")],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    data: dict[str, Any] = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(data, SCHEMA)
+    return data
+
+
+def _notebook(cells: list[str]) -> bytes:
+    book = nbformat.v4.new_notebook()
+    book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    book.metadata["orderkit"] = {"exercise": "unit-tests"}
+    return str(nbformat.writes(book)).encode()
+
+
+def _never_revealed(data: dict[str, Any]) -> None:
+    text = json.dumps(data)
+    for secret in (PRIVATE_TITLE, PRIVATE_HINT, PRIVATE_CHANGE, "stores/memory.py", "<="):
+        assert secret not in text
+
+
+@pytest.mark.slow
+def test_a_correct_submission_scores_full_marks_and_hides_the_private_bugs_details(
+    autograder: Path, tmp_path: Path
+) -> None:
+    data = _simulate(autograder, tmp_path, {"solution.ipynb": SOLUTION.read_bytes()})
+
+    assert data["score"] == pytest.approx(100.0)
+    names = [t["name"] for t in data["tests"]]
+    assert f"unit-tests: caught: {PUBLIC_TITLE}" in names
+    hidden = [t for t in data["tests"] if "hidden bug" in t["name"]]
+    assert [t["visibility"] for t in hidden] == ["after_published"] * 2
+    assert "unit-tests: hidden bugs: 1 of 1 caught" in names
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100.0, abs=0.05)
+    assert data["stdout_visibility"] == "hidden"
+    _never_revealed(data)
+
+
+@pytest.mark.slow
+def test_a_weak_submission_sees_hints_for_what_it_missed_never_titles(
+    autograder: Path, tmp_path: Path
+) -> None:
+    data = _simulate(autograder, tmp_path, {"weak.ipynb": _notebook([SETUP, WEAK_TESTS])})
+
+    assert data["score"] < 50
+    missed = [t for t in data["tests"] if "not caught yet" in t["name"]]
+    assert missed
+    assert all(t["score"] == 0 and t["output"].startswith("hint: ") for t in missed)
+    assert any(t["output"] == f"hint: {PUBLIC_HINT}" for t in missed)
+    assert PUBLIC_TITLE not in json.dumps(data)
+    assert "1 valid test" in data["output"]
+    _never_revealed(data)
+
+
+@pytest.mark.slow
+def test_a_malformed_notebook_still_gets_a_valid_results_file_that_says_why(
+    autograder: Path, tmp_path: Path
+) -> None:
+    data = _simulate(autograder, tmp_path, {"broken.ipynb": b"{ this is not json"})
+
+    assert data["score"] == 0
+    assert "broken.ipynb could not be graded: not a readable notebook" in data["output"]
+    assert data["tests"][0]["name"].endswith("could not be graded")
+
+
+@pytest.mark.slow
+def test_a_submission_without_a_notebook_is_told_what_to_upload(
+    autograder: Path, tmp_path: Path
+) -> None:
+    data = _simulate(autograder, tmp_path, {"tests.py": b"def test_x():\n    assert True\n"})
+
+    assert (data["score"], data["output"], data["tests"]) == (0, NO_NOTEBOOK, [])
+
+
+@pytest.mark.slow
+def test_a_broken_autograder_still_answers_and_says_it_is_not_the_students_fault(
+    autograder: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(autograder) as old, zipfile.ZipFile(broken, "w") as new:
+        for info in old.infolist():
+            content = old.read(info)
+            new.writestr(info, b"{" if info.filename == MANIFEST else content)
+
+    data = _simulate(broken, tmp_path, {"weak.ipynb": _notebook([SETUP, WEAK_TESTS])})
+
+    assert (data["score"], data["output"]) == (0, OUR_FAULT)
+
+
+@pytest.mark.slow
+def test_the_zip_has_both_scripts_at_its_root_executable_and_no_private_file_name_leaks(
+    autograder: Path,
+) -> None:
+    with zipfile.ZipFile(autograder) as zipped:
+        modes = {i.filename: i.external_attr >> 16 for i in zipped.infolist()}
+
+    for script in ("setup.sh", "run_autograder"):
+        assert modes[script] & stat.S_IXUSR
+        done = subprocess.run(["bash", "-n", str(autograder.parent / script)], check=False)
+        assert done.returncode == 0
+    assert any(name.startswith("orderkit-") and name.endswith(".whl") for name in modes)
+    assert "catalogues/private/1-bugs.toml" in modes
+    assert not any(name.endswith(".ipynb") for name in modes)  # no solution travels
+
+
+def test_a_folder_of_something_else_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+
+    with pytest.raises(AutograderError, match="not an autograder folder"):
+        build(Setup(), tmp_path)
+
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def _grade(caught: dict[str, bool]) -> Grade:
+    chaffs = tuple(
+        ChaffResult(name, f"Title {name}", "integration", f"Hint {name}", ("t",) if hit else ())
+        for name, hit in caught.items()
+    )
+    result = CheckResult((Verdict("t", "valid"),), chaffs, exercise="integration-tests")
+    return Grade("s", "s.ipynb", "/s.ipynb", result, exercise="integration-tests")
+
+
+def test_points_are_shared_among_public_and_hidden_bugs_and_only_caught_ones_score() -> None:
+    grade = _grade({"a": True, "b": False, "secret": True, "secret-2": False})
+
+    data = results([grade], frozenset({"secret", "secret-2"}))
+
+    jsonschema.validate(data, SCHEMA)
+    assert data["score"] == pytest.approx(50.0)
+    scored = {t["name"]: (t["score"], t["max_score"]) for t in data["tests"]}
+    assert scored["integration-tests: caught: Title a"] == (25.0, 25.0)
+    assert scored["integration-tests: an integration bug, not caught yet"] == (0.0, 25.0)
+    assert scored["integration-tests: hidden bug 1 of 2"] == (25.0, 25.0)
+    assert scored["integration-tests: hidden bugs: 1 of 2 caught"] == (0.0, 0.0)
+    hidden = [t for t in data["tests"] if "hidden bug" in t["name"]]
+    assert {t["visibility"] for t in hidden} == {"after_published"}
+    assert not any(word in json.dumps(data) for word in ("Title b", "secret", "Hint secret"))
+    assert "caught 1 of 2 bugs" in data["output"]  # the public ones, as check() counts them
