@@ -26,7 +26,7 @@ def grade(args: argparse.Namespace) -> int:
 
     chosen = catalogues.load(args.bugs)
     if args.exercise is not None:
-        catalogues.exercise(args.exercise)
+        chosen.exercise(args.exercise)
     paths = batch.expand(args.submissions)
     started = time.perf_counter()
     bars: list[_NoBar] = []

@@ -52,6 +52,8 @@ class ChaffResult:
     hint: str
     caught_by: tuple[str, ...]
     hung: tuple[str, ...] = ()  # valid tests that were stopped on this bug
+    private: bool = False  # a hidden bug: graded in the batch, its title never shown
+    weight: float = 1.0  # its weight in the exercise's points
 
     @property
     def caught(self) -> bool:
@@ -155,14 +157,34 @@ class CheckResult:
         for test, bugs in self.stopped_on_bugs().items():
             lines.append(f"  ~ {test} {stopped_on(bugs)}")
         for chaff in self.chaffs:
+            if chaff.private:
+                continue
             if chaff.caught:
                 by = ", ".join(chaff.caught_by)
                 lines.append(f"  [x] {chaff.title} ({chaff.level}): caught by {by}")
             elif self.show_titles:
                 lines.append(f"  [ ] {chaff.title} ({chaff.level}); hint: {chaff.hint}")
             else:
-                lines.append(f"  [ ] a {chaff.level} bug; hint: {chaff.hint}")
+                lines.append(f"  [ ] {a_bug(chaff.level)}; hint: {chaff.hint}")
+        if self.hidden:
+            lines.append(f"  {self.hidden_summary()}")
         return "\n".join(lines)
+
+    @property
+    def hidden(self) -> tuple[ChaffResult, ...]:
+        """The private bugs (batch grading only): counted, never named or hinted at."""
+        return tuple(chaff for chaff in self.chaffs if chaff.private)
+
+    def hidden_summary(self) -> str:
+        """What a student may know of the private bugs: how many their tests caught."""
+        caught = sum(chaff.caught for chaff in self.hidden)
+        return f"hidden bugs: {caught} of {len(self.hidden)} caught"
+
+
+def a_bug(level: str, capital: bool = False) -> str:
+    """``"a unit bug"``, ``"an integration bug"``: a bug named by its level alone."""
+    article = "an" if level[:1] in ("a", "e", "i", "o") else "a"
+    return f"{article.capitalize() if capital else article} {level} bug"
 
 
 def teacher_notes(result: CheckResult, cell_errors: Sequence[str], cut_off: bool) -> str:
@@ -226,7 +248,14 @@ def summarise(raw: Raw, catalogue: Catalogue, exercise: str | None = None) -> Ch
         hung = [t for t in failing if outcomes[t].outcome == "timeout"]
         chaffs.append(
             ChaffResult(
-                chaff.name, chaff.title, chaff.level, chaff.hint, tuple(failing), tuple(hung)
+                chaff.name,
+                chaff.title,
+                chaff.level,
+                chaff.hint,
+                tuple(failing),
+                tuple(hung),
+                private=chaff.private,
+                weight=chaff.weight,
             )
         )
     return CheckResult(
