@@ -36,6 +36,7 @@ class Verdict:
     status: Status
     message: str = ""
     asserts: bool = True
+    belief: str = ""  # the misconception a test that fails on correct code holds, if known
 
     @property
     def valid(self) -> bool:
@@ -297,7 +298,7 @@ def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> Verdict:
         message = f"fails on correct code: {first.message}"
         if beliefs:
             message = f"fails on correct code: {beliefs[0]} ({first.message})"
-        return Verdict(test, "fails", message, asserts)
+        return Verdict(test, "fails", message, asserts, beliefs[0] if beliefs else "")
     for wheat in wheats[1:]:
         outcome = raw.outcomes.get(wheat.name, {}).get(test)
         if outcome is not None and outcome.outcome != "passed":
