@@ -109,12 +109,12 @@ def parser() -> argparse.ArgumentParser:
         "container with the same clean runs as orderkit grade.",
     )
     gradescope.add_argument(
-        "catalogue",
+        "source",
         nargs="?",
         type=Path,
-        metavar="CATALOGUE",
-        help="a catalogue file of your own bugs, public: shown by title once caught "
-        "(default: the kit's catalogue only)",
+        metavar="COURSE_OR_CATALOGUE",
+        help="a course folder (or its course.toml): its catalogues, public and private, and "
+        "its exercises; or a catalogue file of public bugs (default: the kit's only)",
     )
     gradescope.add_argument("--out", required=True, type=Path, metavar="DIR")
     gradescope.add_argument(
@@ -123,12 +123,14 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         type=Path,
         metavar="FILE",
-        help="a catalogue file of private bugs: they count, students never see their "
-        "titles (repeat for more)",
+        help="without a course: a catalogue file of private bugs, which count but whose "
+        "titles students never see (repeat for more)",
     )
     gradescope.add_argument("--exercise", help="exercise id (default: read from the notebook)")
     gradescope.add_argument(
-        "--no-kit-bugs", action="store_true", help="leave out the kit's own catalogue"
+        "--no-kit-bugs",
+        action="store_true",
+        help="without a course: leave out the kit's own catalogue",
     )
     gradescope.add_argument(
         "--wheel", type=Path, metavar="FILE", help="the kit's wheel (default: built here)"

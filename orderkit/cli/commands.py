@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from orderkit.classroom.bugs import catalogue as catalogues
 from orderkit.cli.exits import Exit
@@ -62,9 +63,20 @@ def grade(args: argparse.Namespace) -> int:
 def gradescope(args: argparse.Namespace) -> int:
     """``orderkit gradescope``: the autograder's files in ``--out``, and the zip to upload."""
     from orderkit.classroom.batch.gradescope import Setup, build
+    from orderkit.classroom.bugs.course import FILE
 
+    source: Path | None = args.source
+    course = source is not None and (source.is_dir() or source.name == FILE)
+    if course and (args.private or args.no_kit_bugs):
+        print(
+            f"orderkit gradescope: error: --private and --no-kit-bugs are for catalogue "
+            f"files; a course says them in its {FILE}",
+            file=sys.stderr,
+        )
+        return Exit.USAGE
     setup = Setup(
-        public=() if args.catalogue is None else (args.catalogue,),
+        course=source if course else None,
+        public=(source,) if source is not None and not course else (),
         private=tuple(args.private),
         kit_bugs=not args.no_kit_bugs,
         exercise=args.exercise,

@@ -37,7 +37,7 @@ from orderkit.classroom.batch.gradescope import (
 from orderkit.classroom.batch.scheduler import Grade
 from orderkit.classroom.grading.results import ChaffResult, CheckResult, Verdict
 from tests.classroom.cli import run_orderkit
-from tests.classroom.test_grading import SETUP, WEAK_TESTS
+from tests.classroom.test_grading import SETUP
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "tests/data/gradescope/results.schema.json").read_text())
@@ -47,6 +47,26 @@ PUBLIC_HINT = "Teacher's hint: order everything that is left."
 PRIVATE_TITLE = "PRIVATE TITLE: the order swaps item and quantity"
 PRIVATE_HINT = "PRIVATE HINT: check the stock of both items"
 PRIVATE_CHANGE = "take_for_order(quantity, item_id)"
+COURSE_TOML = """
+[course]
+name = "CS 101 testing"
+bugs = ["bugs.toml"]
+private = ["private/bugs.toml"]
+roster = "roster.csv"
+
+[[exercise]]
+id = "store-contract"
+title = "The store's contract"
+levels = ["unit"]
+bugs = ["off-by-one", "swapped-arguments"]
+points = 10
+"""
+WEAK_TESTS = """
+def test_order_takes_stock():
+    inventory = InventoryService()
+    OrderService(inventory).create_order(1, 2)
+    assert inventory.check_stock(1) == 8
+"""
 PUBLIC_BUGS = f"""
 [[chaff]]
 name = "teachers-off-by-one"
@@ -65,6 +85,7 @@ name = "teachers-private-swap"
 title = "{PRIVATE_TITLE}"
 level = "unit"
 hint = "{PRIVATE_HINT}"
+weight = 2
 [[chaff.change]]
 file = "orders.py"
 find = '''
@@ -79,17 +100,32 @@ replace = '''
 
 @pytest.fixture(scope="module")
 def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``orderkit gradescope`` run as a teacher runs it: a public and a private catalogue."""
-    course = tmp_path_factory.mktemp("course")
+    """``orderkit gradescope my-course`` as a teacher runs it, from the folder above.
+
+    The course has an exercise of its own (worth 10 points) graded by two of the kit's bugs
+    by name, a public bug of the teacher's and a private one that weighs 2.
+    """
+    home = tmp_path_factory.mktemp("teacher")
+    course = home / "my-course"
+    (course / "private").mkdir(parents=True)
+    (course / "source").mkdir()
+    (course / "course.toml").write_text(COURSE_TOML)
     (course / "bugs.toml").write_text(PUBLIC_BUGS)
-    (course / "private").mkdir()
     (course / "private" / "bugs.toml").write_text(PRIVATE_BUGS)
-    args = ("bugs.toml", "--private", "private/bugs.toml", "--out", "autograder")
-    done = run_orderkit("gradescope", *args, cwd=course)
+    (course / "roster.csv").write_text("id,name,email\n1,Ann,ann@example.org\n")
+    shutil.copy2(SOLUTION, course / "source" / SOLUTION.name)
+    done = run_orderkit("gradescope", "my-course", "--out", "autograder", cwd=home)
 
     assert done.returncode == 0, done.stderr
     assert "autograder.zip" in done.stdout
-    return course / "autograder" / "autograder.zip"
+    return home / "autograder" / "autograder.zip"
+
+
+def _solution() -> bytes:
+    """The kit's instructor notebook, as the course's own exercise."""
+    book = nbformat.reads(SOLUTION.read_text(), as_version=4)
+    book.metadata["orderkit"] = {"exercise": "store-contract"}
+    return str(nbformat.writes(book)).encode()
 
 
 def _simulate(archive: Path, folder: Path, submission: dict[str, bytes]) -> dict[str, Any]:
@@ -122,7 +158,7 @@ def _simulate(archive: Path, folder: Path, submission: dict[str, bytes]) -> dict
 def _notebook(cells: list[str]) -> bytes:
     book = nbformat.v4.new_notebook()
     book.cells = [nbformat.v4.new_code_cell(source) for source in cells]
-    book.metadata["orderkit"] = {"exercise": "unit-tests"}
+    book.metadata["orderkit"] = {"exercise": "store-contract"}
     return str(nbformat.writes(book)).encode()
 
 
@@ -136,15 +172,15 @@ def _never_revealed(data: dict[str, Any]) -> None:
 def test_a_correct_submission_scores_full_marks_and_hides_the_private_bugs_details(
     autograder: Path, tmp_path: Path
 ) -> None:
-    data = _simulate(autograder, tmp_path, {"solution.ipynb": SOLUTION.read_bytes()})
+    data = _simulate(autograder, tmp_path, {"solution.ipynb": _solution()})
 
-    assert data["score"] == pytest.approx(100.0)
-    names = [t["name"] for t in data["tests"]]
-    assert f"unit-tests: caught: {PUBLIC_TITLE}" in names
-    hidden = [t for t in data["tests"] if "hidden bug" in t["name"]]
-    assert [t["visibility"] for t in hidden] == ["after_published"] * 2
-    assert "unit-tests: hidden bugs: 1 of 1 caught" in names
-    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100.0, abs=0.05)
+    assert data["score"] == pytest.approx(10.0)
+    scored = {t["name"]: (t["score"], t["max_score"], t["visibility"]) for t in data["tests"]}
+    assert scored[f"store-contract: caught: {PUBLIC_TITLE}"] == (2.0, 2.0, "visible")
+    hidden = scored.pop("store-contract: hidden bugs: 1 of 1 caught")
+    assert hidden == (4.0, 4.0, "after_published")  # weight 2 of 5: 4 of the 10 points
+    assert {v for _, _, v in scored.values()} == {"visible"}
+    assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(10.0)
     assert data["stdout_visibility"] == "hidden"
     _never_revealed(data)
 
@@ -155,13 +191,17 @@ def test_a_weak_submission_sees_hints_for_what_it_missed_never_titles(
 ) -> None:
     data = _simulate(autograder, tmp_path, {"weak.ipynb": _notebook([SETUP, WEAK_TESTS])})
 
-    assert data["score"] < 50
+    assert data["score"] == pytest.approx(6.0)  # the kit's swap (2) and the hidden one (4)
     missed = [t for t in data["tests"] if "not caught yet" in t["name"]]
-    assert missed
+    assert [t["name"] for t in missed] == ["store-contract: a unit bug, not caught yet"] * 2
     assert all(t["score"] == 0 and t["output"].startswith("hint: ") for t in missed)
     assert any(t["output"] == f"hint: {PUBLIC_HINT}" for t in missed)
     assert PUBLIC_TITLE not in json.dumps(data)
-    assert "1 valid test" in data["output"]
+    assert data["output"] == (
+        "store-contract (The store's contract): 1 valid test; caught 1 of 3 bugs; "
+        "hidden bugs: shown when your "
+        "teacher publishes the grades"
+    )
     _never_revealed(data)
 
 
@@ -212,8 +252,42 @@ def test_the_zip_has_both_scripts_at_its_root_executable_and_no_private_file_nam
         done = subprocess.run(["bash", "-n", str(autograder.parent / script)], check=False)
         assert done.returncode == 0
     assert any(name.startswith("orderkit-") and name.endswith(".whl") for name in modes)
-    assert "catalogues/private/1-bugs.toml" in modes
-    assert not any(name.endswith(".ipynb") for name in modes)  # no solution travels
+    course = {"course/course.toml", "course/bugs.toml", "course/private/bugs.toml"}
+    assert course <= set(modes)
+    assert not any(name.endswith((".ipynb", ".csv")) for name in modes)  # no solution, roster
+
+
+def test_catalogue_files_without_a_course_travel_too(autograder: Path, tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text(PUBLIC_BUGS)
+    (tmp_path / "secret.toml").write_text(PRIVATE_BUGS)
+    (wheel,) = autograder.parent.glob("orderkit-*.whl")
+    args = ("mine.toml", "--private", "secret.toml", "--wheel", wheel, "--out", "ag")
+
+    done = run_orderkit("gradescope", *args, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "ag" / MANIFEST).read_text())
+    assert (manifest["public"], manifest["private"]) == (
+        ["catalogues/public/1-mine.toml"],
+        ["catalogues/private/1-secret.toml"],
+    )
+    catalogue = Setup(
+        public=(tmp_path / "ag" / manifest["public"][0],),
+        private=(tmp_path / "ag" / manifest["private"][0],),
+    ).catalogue()
+    assert catalogue.named("teachers-private-swap").private
+
+
+def test_private_catalogues_belong_in_the_course_file_not_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "course.toml").write_text("[course]\n")
+
+    done = run_orderkit("gradescope", tmp_path, "--private", "x.toml", "--out", tmp_path / "o")
+
+    assert done.returncode == 2
+    assert "course.toml" in done.stderr
+    assert not (tmp_path / "o").exists()
 
 
 def test_a_folder_of_something_else_is_not_overwritten(tmp_path: Path) -> None:
@@ -227,7 +301,14 @@ def test_a_folder_of_something_else_is_not_overwritten(tmp_path: Path) -> None:
 
 def _grade(caught: dict[str, bool]) -> Grade:
     chaffs = tuple(
-        ChaffResult(name, f"Title {name}", "integration", f"Hint {name}", ("t",) if hit else ())
+        ChaffResult(
+            name,
+            f"Title {name}",
+            "integration",
+            f"Hint {name}",
+            ("t",) if hit else (),
+            private=name.startswith("secret"),
+        )
         for name, hit in caught.items()
     )
     result = CheckResult((Verdict("t", "valid"),), chaffs, exercise="integration-tests")
@@ -237,16 +318,14 @@ def _grade(caught: dict[str, bool]) -> Grade:
 def test_points_are_shared_among_public_and_hidden_bugs_and_only_caught_ones_score() -> None:
     grade = _grade({"a": True, "b": False, "secret": True, "secret-2": False})
 
-    data = results([grade], frozenset({"secret", "secret-2"}))
+    data = results([grade], {})
 
     jsonschema.validate(data, SCHEMA)
     assert data["score"] == pytest.approx(50.0)
-    scored = {t["name"]: (t["score"], t["max_score"]) for t in data["tests"]}
-    assert scored["integration-tests: caught: Title a"] == (25.0, 25.0)
-    assert scored["integration-tests: an integration bug, not caught yet"] == (0.0, 25.0)
-    assert scored["integration-tests: hidden bug 1 of 2"] == (25.0, 25.0)
-    assert scored["integration-tests: hidden bugs: 1 of 2 caught"] == (0.0, 0.0)
-    hidden = [t for t in data["tests"] if "hidden bug" in t["name"]]
-    assert {t["visibility"] for t in hidden} == {"after_published"}
+    scored = {t["name"]: (t["score"], t["max_score"], t["visibility"]) for t in data["tests"]}
+    assert scored["integration-tests: caught: Title a"] == (25.0, 25.0, "visible")
+    assert scored["integration-tests: an integration bug, not caught yet"] == (0.0, 25.0, "visible")
+    hidden = scored["integration-tests: hidden bugs: 1 of 2 caught"]
+    assert hidden == (25.0, 50.0, "after_published")
     assert not any(word in json.dumps(data) for word in ("Title b", "secret", "Hint secret"))
     assert "caught 1 of 2 bugs" in data["output"]  # the public ones, as check() counts them

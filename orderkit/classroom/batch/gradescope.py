@@ -11,9 +11,9 @@ one notebook (:func:`run`, :func:`results`).
 
 What a student sees in ``results.json`` is what ``check()`` shows, and no more: the public
 bugs caught by title, the others by their hint only, why a test is not valid; the teacher's
-private bugs only as "hidden bug 2 of 5", caught or not, with no title and no hint, shown
-when the teacher publishes the grades (``"visibility": "after_published"``). No bug's change
-is ever written, and stdout (the grader's log, with the teacher's notes) is for instructors.
+private bugs only as a count, "hidden bugs: 3 of 5 caught", with their points, shown when the
+teacher publishes the grades (``"visibility": "after_published"``). No bug's change is ever
+written, and stdout (the grader's log, with the teacher's notes) is for instructors only.
 """
 
 from __future__ import annotations
@@ -29,23 +29,26 @@ import tempfile
 import time
 import traceback
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from orderkit.classroom.batch.scheduler import Grade, expand, grade_all
 from orderkit.classroom.bugs import catalogue as catalogues
+from orderkit.classroom.bugs.catalogue import Catalogue, Exercise
+from orderkit.classroom.bugs.course import Course
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.classroom.errors import ClassroomError
-from orderkit.classroom.grading.results import ChaffResult, CheckResult
+from orderkit.classroom.grading.results import ChaffResult, CheckResult, a_bug
+from orderkit.classroom.grading.student_view import points
 
 ROOT_ENV = "ORDERKIT_GRADESCOPE_ROOT"
 """Where the autograder's folders are (default ``/autograder``): a test simulates the layout."""
 DEFAULT_ROOT = Path("/autograder")
 MANIFEST = "orderkit-autograder.json"
 FORMAT = 1  # of the manifest: a kit that reads another format says so instead of guessing
-POINTS = 100.0  # an exercise's points, as a percentage in `orderkit grade`
+POINTS = 100.0  # a notebook's points when it names no exercise (an exercise's default)
 ZIP = "autograder.zip"
 KIT = Path(__file__).resolve().parents[3]  # the checkout, when the kit runs from one
 NO_NOTEBOOK = (
@@ -61,6 +64,7 @@ OUR_FAULT = (
     "log. Nothing was graded; submit again later or ask your teacher."
 )
 HIDDEN_LATER = "hidden bugs: shown when your teacher publishes the grades"
+COURSE = "course"  # the folder of the zip that holds a course's course.toml and catalogues
 
 
 class AutograderError(ClassroomError):
@@ -69,8 +73,14 @@ class AutograderError(ClassroomError):
 
 @dataclass(frozen=True)
 class Setup:
-    """What an autograder grades with: catalogue files, the exercise, the limits."""
+    """What an autograder grades with: a course, or catalogue files; the exercise, limits.
 
+    With ``course`` (a ``course.toml``) its catalogues, public and private, and its
+    exercises travel in the zip as the course folder has them; ``public``, ``private`` and
+    ``kit_bugs`` are for catalogue files without a course.
+    """
+
+    course: Path | None = None
     public: tuple[Path, ...] = ()
     private: tuple[Path, ...] = ()
     kit_bugs: bool = True
@@ -78,7 +88,12 @@ class Setup:
     timeout: float = SUBMISSION_TIMEOUT
     memory_mib: int = MEMORY_MIB
     test_timeout: float = TEST_TIMEOUT
-    name: str = ""
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue the batch grades with: public and private entries."""
+        if self.course is not None:
+            return Course.read(self.course).catalogue(private=True)
+        return catalogues.load(self.public, private=self.private, shipped=self.kit_bugs)
 
 
 def build(setup: Setup, out: Path, *, wheel: Path | None = None) -> Path:
@@ -89,9 +104,9 @@ def build(setup: Setup, out: Path, *, wheel: Path | None = None) -> Path:
     with the same files at its root, the file to upload. A folder ``out`` of something else
     is refused; one this function wrote before is replaced.
     """
-    catalogue = catalogues.load([*setup.public, *setup.private], shipped=setup.kit_bugs)
+    catalogue = setup.catalogue()
     if setup.exercise is not None:
-        catalogues.exercise(setup.exercise)
+        catalogue.exercise(setup.exercise)
     if not catalogue.of_kind("chaff"):
         raise AutograderError("the catalogue has no bug (chaff) to grade with")
     _clear(out)
@@ -101,6 +116,7 @@ def build(setup: Setup, out: Path, *, wheel: Path | None = None) -> Path:
             raise AutograderError(f"{built}: not a wheel file")
         out.mkdir(parents=True)
         shutil.copy2(built, out / built.name)
+    course = None if setup.course is None else _copy_course(Course.read(setup.course), out)
     public = _copy(setup.public, out / "catalogues" / "public")
     private = _copy(setup.private, out / "catalogues" / "private")
     constraints = KIT / "constraints.txt"
@@ -108,8 +124,8 @@ def build(setup: Setup, out: Path, *, wheel: Path | None = None) -> Path:
         shutil.copy2(constraints, out / "constraints.txt")
     manifest = {
         "format": FORMAT,
-        "name": setup.name,
         "wheel": built.name,
+        "course": course,
         "public": public,
         "private": private,
         "kit_bugs": setup.kit_bugs,
@@ -139,6 +155,26 @@ def _clear(out: Path) -> None:
             "give a new or empty folder"
         )
     shutil.rmtree(out)
+
+
+def _copy_course(course: Course, out: Path) -> str:
+    """Copy ``course.toml`` and its catalogues, as laid out in the course folder.
+
+    Only these: never the instructor notebooks, the roster or the students' work. Their
+    paths stay as ``course.toml`` names them, so a catalogue outside the course folder
+    cannot travel and is an error.
+    """
+    for path in (course.path, *course.bugs, *course.private):
+        resolved = path.resolve()
+        if course.root not in resolved.parents:
+            raise AutograderError(
+                f"{path}: outside the course folder {course.root}; move it into the "
+                "course folder (the autograder carries the course folder's layout)"
+            )
+        target = out / COURSE / resolved.relative_to(course.root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(resolved, target)
+    return f"{COURSE}/{course.path.name}"
 
 
 def _copy(files: Sequence[Path], folder: Path) -> list[str]:
@@ -253,10 +289,12 @@ def _grade(root: Path) -> dict[str, Any]:
     manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise AutograderError(f"{MANIFEST}: format {manifest.get('format')!r}, not {FORMAT}")
-    public = [source / p for p in manifest["public"]]
-    private = [source / p for p in manifest["private"]]
-    catalogue = catalogues.load([*public, *private], shipped=manifest["kit_bugs"])
-    hidden = frozenset(i.name for path in private for i in catalogues.read(path))
+    catalogue = Setup(
+        course=None if manifest["course"] is None else source / manifest["course"],
+        public=tuple(source / p for p in manifest["public"]),
+        private=tuple(source / p for p in manifest["private"]),
+        kit_bugs=manifest["kit_bugs"],
+    ).catalogue()
     try:
         paths = expand([root / "submission"])
     except ClassroomError:
@@ -275,55 +313,56 @@ def _grade(root: Path) -> dict[str, Any]:
         print(f"orderkit: {grade.file}: {grade.exercise or '-'}: score {grade.score}")
         print(f"  notes: {grade.notes or '-'}; limits: {grade.limits or '-'}")
         print(f"  isolation: {grade.isolation}")
-    return results(grades, hidden)
+    return results(grades, catalogue.exercises)
 
 
-def results(grades: Sequence[Grade], hidden: frozenset[str]) -> dict[str, Any]:
-    """``results.json`` for a submission's grades (one per notebook); ``hidden``: private bugs.
+def results(grades: Sequence[Grade], exercises: Mapping[str, Exercise]) -> dict[str, Any]:
+    """``results.json`` for a submission's grades (one per notebook and exercise).
 
-    Per notebook: a line of the overall output, a "your tests" entry (what ``check()``
-    prints, for the public bugs), one entry per public bug (points when caught, the title
-    only when caught, else the hint), one per hidden bug and their count, shown after the
-    grades are published. Each notebook is worth its exercise's points, shared among its
-    bugs; the score is their sum.
+    Per exercise: a line of the overall output and a "your tests" entry (what ``check()``
+    says, counting the public bugs only), one entry per public bug (its points when caught;
+    its title only when caught, else its hint), and one for the hidden bugs together (how
+    many were caught, with their points), shown once the grades are published. Each
+    exercise is worth its ``points`` (``exercises``), shared among its bugs by weight: the
+    score is what the batch's feedback gives (:func:`student_view.points`), summed.
     """
     tests: list[dict[str, Any]] = []
     lines: list[str] = []
     score = 0.0  # exact: the tests' rounded scores may not add up (12 bugs of 8.33)
     for grade in grades:
         label = grade.exercise or Path(grade.file).name
+        known = exercises.get(grade.exercise or "")
+        worth = POINTS if known is None else known.points
         if grade.result is None:
             why = f"{Path(grade.file).name} could not be graded: {grade.notes}. {NOT_GRADED}"
             lines.append(f"{label}: {why}")
-            tests.append(_test(f"{label}: could not be graded", 0.0, POINTS, why))
+            tests.append(_test(f"{label}: could not be graded", 0.0, worth, why))
             continue
-        summary, entries = _exercise(label, grade.result, hidden)
+        summary, entries = _exercise(label, grade.result, worth)
+        if known is not None and known.title != known.id:  # the title, as check() heads it
+            summary = summary.replace(label, f"{label} ({known.title})", 1)
         lines.append(summary)
         tests += entries
-        score += POINTS * grade.result.score
+        score += points(grade.result, worth)
     return {"score": round(score, 2), "output": "\n".join(lines), "tests": tests}
 
 
-def _exercise(
-    label: str, result: CheckResult, hidden: frozenset[str]
-) -> tuple[str, list[dict[str, Any]]]:
+def _exercise(label: str, result: CheckResult, worth: float) -> tuple[str, list[dict[str, Any]]]:
     public = dataclasses.replace(
-        result, chaffs=tuple(c for c in result.chaffs if c.name not in hidden), show_titles=False
+        result, chaffs=tuple(c for c in result.chaffs if not c.private), show_titles=False
     )
-    secret = [c for c in result.chaffs if c.name in hidden]
-    each = POINTS / len(result.chaffs) if result.chaffs else 0.0
+    total = sum(c.weight for c in result.chaffs) or 1.0
     tests = [_test(f"{label}: your tests", 0.0, 0.0, _your_tests(public))]
     for chaff in public.chaffs:
-        tests.append(_bug(label, chaff, each))
-    for number, chaff in enumerate(secret, start=1):
-        said = "caught by your tests" if chaff.caught else "not caught"
-        name = f"{label}: hidden bug {number} of {len(secret)}"
-        tests.append(_test(name, each * chaff.caught, each, said, "after_published"))
-    if secret:
-        count = f"hidden bugs: {sum(c.caught for c in secret)} of {len(secret)} caught"
-        tests.append(_test(f"{label}: {count}", 0.0, 0.0, count, "after_published"))
+        tests.append(_bug(label, chaff, worth * chaff.weight / total))
+    if result.hidden:
+        share = worth * sum(c.weight for c in result.hidden) / total
+        got = worth * sum(c.weight for c in result.hidden if c.caught) / total
+        name = f"{label}: {result.hidden_summary()}"
+        said = "Bugs your teacher kept private: their titles and hints stay hidden."
+        tests.append(_test(name, got, share, said, "after_published"))
     summary = f"{label}: {public.summary()}"
-    return (summary + f"; {HIDDEN_LATER}" if secret else summary), tests
+    return (summary + f"; {HIDDEN_LATER}" if result.hidden else summary), tests
 
 
 def _your_tests(public: CheckResult) -> str:
@@ -332,17 +371,12 @@ def _your_tests(public: CheckResult) -> str:
     return "\n".join([public.summary(), *lines])
 
 
-def _bug(label: str, chaff: ChaffResult, points: float) -> dict[str, Any]:
+def _bug(label: str, chaff: ChaffResult, worth: float) -> dict[str, Any]:
     if chaff.caught:
         name = f"{label}: caught: {chaff.title}"
-        return _test(name, points, points, f"caught by {', '.join(chaff.caught_by)}")
-    name = f"{label}: {_article(chaff.level)} {chaff.level} bug, not caught yet"
-    return _test(name, 0.0, points, f"hint: {chaff.hint}")
-
-
-def _article(level: str) -> str:
-    """The article by sound: "an integration bug", "a unit bug" (the levels' first sounds)."""
-    return "an" if level[:1] in "aeio" else "a"
+        return _test(name, worth, worth, f"caught by {', '.join(chaff.caught_by)}")
+    name = f"{label}: {a_bug(chaff.level)}, not caught yet"
+    return _test(name, 0.0, worth, f"hint: {chaff.hint}")
 
 
 def _test(
