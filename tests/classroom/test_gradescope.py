@@ -16,6 +16,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from orderkit.classroom.batch.gradescope import (
     build,
     results,
 )
+from orderkit.classroom.batch.sandbox import ENV
 from orderkit.classroom.batch.scheduler import Grade
 from orderkit.classroom.grading.results import ChaffResult, CheckResult, Verdict
 from tests.classroom.cli import run_orderkit
@@ -166,6 +168,7 @@ def _never_revealed(data: dict[str, Any]) -> None:
     text = json.dumps(data)
     for secret in (PRIVATE_TITLE, PRIVATE_HINT, PRIVATE_CHANGE, "stores/memory.py", "<="):
         assert secret not in text
+    assert "PRIVATE_TITLE" not in text  # nor spelt as a name
 
 
 @pytest.mark.slow
@@ -214,6 +217,62 @@ def test_a_malformed_notebook_still_gets_a_valid_results_file_that_says_why(
     assert data["score"] == 0
     assert "broken.ipynb could not be graded: not a readable notebook" in data["output"]
     assert data["tests"][0]["name"].endswith("could not be graded")
+
+
+HOSTILE = """
+import os, re, time
+try:
+    leaked = open({secret!r}).read()
+except OSError as error:
+    leaked = repr(error)
+
+def leak():
+    assert True
+
+# a test named after what it read: the names reach the student's feedback
+globals()["test_" + re.sub(r"\\W", "_", leaked)[:150]] = leak
+
+def forge():
+    with open({results!r}, "w") as out:
+        out.write('{{"score": 100, "output": "forged"}}')
+
+try:
+    forge()
+except OSError:
+    pass
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(2)
+    try:
+        forge()
+    finally:
+        os._exit(0)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ["this machine's", "process-group"])
+def test_a_submission_can_neither_read_the_private_bugs_nor_write_its_own_results(
+    autograder: Path, tmp_path: Path, isolation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also without namespaces (Gradescope's container may refuse them): the private
+    catalogue leaves the disk before any run, and what a run leaves behind is killed
+    before results.json is written."""
+    if isolation == "process-group":
+        monkeypatch.setenv(ENV, "process-group")
+    root = tmp_path / "autograder"
+    secret = root / "source" / "course" / "private" / "bugs.toml"
+    results_json = root / "results" / "results.json"
+    cells = [SETUP, HOSTILE.format(secret=str(secret), results=str(results_json))]
+
+    _simulate(autograder, tmp_path, {"hostile.ipynb": _notebook(cells)})
+    time.sleep(3)  # what a lingering process would have written by now
+
+    data = json.loads(results_json.read_text())
+    jsonschema.validate(data, SCHEMA)
+    assert "forged" not in json.dumps(data)
+    assert "test_" in data["tests"][0]["output"]  # its test was graded, under some name
+    _never_revealed(data)
 
 
 @pytest.mark.slow

@@ -18,11 +18,14 @@ written, and stdout (the grader's log, with the teacher's notes) is for instruct
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
 import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orderkit.classroom.batch import sandbox
 from orderkit.classroom.batch.scheduler import Grade, expand, grade_all
 from orderkit.classroom.bugs import catalogue as catalogues
 from orderkit.classroom.bugs.catalogue import Catalogue, Exercise
@@ -50,6 +54,7 @@ MANIFEST = "orderkit-autograder.json"
 FORMAT = 1  # of the manifest: a kit that reads another format says so instead of guessing
 POINTS = 100.0  # a notebook's points when it names no exercise (an exercise's default)
 ZIP = "autograder.zip"
+_SUBREAPER = 36  # prctl(2): PR_SET_CHILD_SUBREAPER
 KIT = Path(__file__).resolve().parents[3]  # the checkout, when the kit runs from one
 NO_NOTEBOOK = (
     "Your submission has no notebook (.ipynb file) in it: upload the exercise notebook you "
@@ -94,6 +99,10 @@ class Setup:
         if self.course is not None:
             return Course.read(self.course).catalogue(private=True)
         return catalogues.load(self.public, private=self.private, shipped=self.kit_bugs)
+
+    def private_files(self) -> tuple[Path, ...]:
+        """The private catalogues' files (the course's, or ``private``)."""
+        return self.private if self.course is None else Course.read(self.course).private
 
 
 def build(setup: Setup, out: Path, *, wheel: Path | None = None) -> Path:
@@ -268,12 +277,16 @@ def run(root: Path) -> dict[str, Any]:
     student's fault (and the traceback goes to the log only instructors see).
     """
     started = time.monotonic()
+    _adopt_orphans()
     try:
         data = _grade(root)
     except Exception:  # the autograder's own failure: the student still gets an answer
         print("orderkit: the autograder failed:", flush=True)
         traceback.print_exc(file=sys.stdout)
         data = {"score": 0.0, "output": OUR_FAULT, "tests": []}
+    left = _sweep()  # before writing: nothing the submission started may write after us
+    if left:
+        print(f"orderkit: killed {left} process(es) the submission left behind")
     data["execution_time"] = round(time.monotonic() - started)
     data["stdout_visibility"] = "hidden"
     folder = root / "results"
@@ -289,12 +302,21 @@ def _grade(root: Path) -> dict[str, Any]:
     manifest = json.loads((source / MANIFEST).read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise AutograderError(f"{MANIFEST}: format {manifest.get('format')!r}, not {FORMAT}")
-    catalogue = Setup(
+    setup = Setup(
         course=None if manifest["course"] is None else source / manifest["course"],
         public=tuple(source / p for p in manifest["public"]),
         private=tuple(source / p for p in manifest["private"]),
         kit_bugs=manifest["kit_bugs"],
-    ).catalogue()
+    )
+    catalogue = setup.catalogue()
+    isolation = sandbox.probe()
+    if isolation.kind != "namespaces":
+        # Without a mount namespace a run reads what the grader reads: the private bugs
+        # leave the disk once they are in memory (this container is thrown away after this
+        # one submission; the image keeps them for the next).
+        for path in setup.private_files():
+            path.unlink(missing_ok=True)
+        print(f"orderkit: {isolation.detail}; the private catalogues were removed from disk")
     try:
         paths = expand([root / "submission"])
     except ClassroomError:
@@ -314,6 +336,53 @@ def _grade(root: Path) -> dict[str, Any]:
         print(f"  notes: {grade.notes or '-'}; limits: {grade.limits or '-'}")
         print(f"  isolation: {grade.isolation}")
     return results(grades, catalogue.exercises)
+
+
+def _adopt_orphans() -> None:
+    """Become the subreaper of whatever grading starts (Linux's PR_SET_CHILD_SUBREAPER).
+
+    A process a submission leaves behind (``setsid``, a double fork) then becomes this
+    process's child instead of init's, so :func:`_sweep` finds and ends it. Inside a PID
+    namespace a run's leftovers die with it anyway; in a process group only, this is
+    what stops one from rewriting ``results.json`` after the grade is written.
+    """
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_SUBREAPER, 1, 0, 0, 0)
+
+
+def _sweep(within: float = 10.0) -> int:
+    """Kill and reap every process left under this one; return how many were killed."""
+    killed, deadline = 0, time.monotonic() + within
+    while time.monotonic() < deadline and (children := _children()):
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+        time.sleep(0.05)  # their own children are ours now: the next round takes them
+        _reap()
+    _reap()
+    return killed
+
+
+def _reap() -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def _children() -> list[int]:
+    """This process's living children, read from /proc (their own children come next)."""
+    me, found = os.getpid(), []
+    for entry in Path("/proc").iterdir() if Path("/proc/self").exists() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        if len(fields) > 1 and fields[1] == str(me) and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
 
 
 def results(grades: Sequence[Grade], exercises: Mapping[str, Exercise]) -> dict[str, Any]:
