@@ -132,6 +132,20 @@ def parser() -> argparse.ArgumentParser:
     bugs.add_argument(
         "--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP
     )
+    bugs.add_argument(
+        "--course",
+        type=Path,
+        metavar="DIR",
+        help="a course folder: its catalogues (private ones too), and its source/*.ipynb "
+        "as the solutions unless --solution is given",
+    )
+    bugs.add_argument(
+        "--graded",
+        type=Path,
+        metavar="DIR",
+        help="the --out folder of orderkit grade: list the bugs nobody caught, those "
+        "everybody caught, and the kit functions no chaff changes",
+    )
     bugs.set_defaults(run=_bugs)
     return main
 

@@ -289,3 +289,12 @@ def test_the_exercise_of_a_notebook_must_be_one_the_catalogue_declares(course: P
     assert exercise_of(notebook, None, known) == "store-contract"
     with pytest.raises(UnknownExercise, match="store-contract"):
         exercise_of(notebook, None)  # the kit alone does not know it
+
+
+def test_a_notebook_without_metadata_is_for_the_one_exercise_its_check_cells_name() -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell('check("unit-tests")')]
+
+    assert exercise_of(notebook, None) == "unit-tests"
+    notebook.cells.append(nbformat.v4.new_code_cell('check("integration-tests")'))
+    assert exercise_of(notebook, None) is None  # several: the batch scores each on its own

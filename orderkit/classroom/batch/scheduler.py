@@ -252,7 +252,7 @@ def _read(student: str, path: Path, catalogue: Catalogue, exercise_id: str | Non
     submission = _Submission(student, path, hashlib.sha256(data).hexdigest())
     try:
         notebook = read_notebook(data, path.name)
-        submission.exercise = exercise_of(notebook, exercise_id)
+        submission.exercise = exercise_of(notebook, exercise_id, catalogue.exercises)
     except ClassroomError as error:
         submission.error = str(error)
         submission.exercise = exercise_id
