@@ -10,6 +10,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from orderkit.classroom.bugs import catalogue as catalogues
 from orderkit.cli.exits import Exit
@@ -92,13 +93,28 @@ def gradescope(args: argparse.Namespace) -> int:
 def bugs(args: argparse.Namespace) -> int:
     """``orderkit bugs check``: every change applies, and the reference solutions agree.
 
-    For each reference solution (an instructor notebook), every chaff of its exercise must
-    be caught and every one of its tests must be valid on every wheat.
+    For each reference solution (an instructor notebook), every chaff of each exercise it
+    holds must be caught and every one of its tests must be valid on every wheat. With
+    ``--course``, the course's catalogues (private ones too) and, when no ``--solution`` is
+    given, its ``source/*.ipynb``. With ``--graded``, what a graded class says of the bugs.
     """
-    from orderkit.classroom.authoring.solutions import grade_notebook
+    from orderkit.classroom.authoring.solutions import grade_exercises
     from orderkit.classroom.grading.notebooks import read_notebook
 
-    chosen = catalogues.load(args.bugs)
+    solutions = list(args.solution)
+    if args.course is not None:
+        from orderkit.classroom.bugs.course import Course
+
+        course = Course.read(args.course)
+        chosen = catalogues.load(
+            [*course.bugs, *args.bugs],
+            private=course.private,
+            shipped=course.kit_bugs,
+            exercises=course.exercises,
+        )
+        solutions = solutions or sorted((course.root / "source").glob("*.ipynb"))
+    else:
+        chosen = catalogues.load(args.bugs)
     problems = catalogues.check_applies(chosen)
     counts = {kind: len(chosen.of_kind(kind)) for kind in catalogues.KINDS}
     print(
@@ -106,27 +122,50 @@ def bugs(args: argparse.Namespace) -> int:
         f"{counts['misconception']} misconception(s) from {', '.join(map(str, chosen.files))}"
     )
     if not problems:
-        for path in args.solution:
+        for path in solutions:
             notebook = read_notebook(path.read_bytes(), path.name)
-            graded = grade_notebook(notebook, chosen)
-            result = graded.result
-            where = f"{path} ({result.exercise or 'all'})"
-            for name, why in result.invalid.items():
-                problems.append(f"{where}: reference test {name} is not valid: {why}")
-            for chaff in result.chaffs:
-                if not chaff.caught:
-                    problems.append(
-                        f"{where}: chaff {chaff.name!r} is not caught "
-                        "(no behaviour change, or a gap in the solution)"
-                    )
-            print(
-                f"{where}: caught {result.caught} of {len(result.chaffs)}, "
-                f"{len(result.valid)} valid test(s)"
-            )
+            for exercise_id, graded in grade_exercises(notebook, chosen).items():
+                result = graded.result
+                where = f"{path} ({exercise_id or 'all'})"
+                for name, why in result.invalid.items():
+                    problems.append(f"{where}: reference test {name} is not valid: {why}")
+                for chaff in result.chaffs:
+                    if not chaff.caught:
+                        problems.append(
+                            f"{where}: chaff {chaff.name!r} is not caught "
+                            "(no behaviour change, or a gap in the solution)"
+                        )
+                print(
+                    f"{where}: caught {result.caught} of {len(result.chaffs)}, "
+                    f"{len(result.valid)} valid test(s)"
+                )
+    if args.graded is not None:
+        _graded_class(args.graded, chosen)
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     print("catalogue OK" if not problems else f"{len(problems)} problem(s)")
     return Exit.OK if not problems else Exit.INCOMPLETE
+
+
+def _graded_class(folder: Path, catalogue: catalogues.Catalogue) -> None:
+    """Print what a graded class says of the bugs (information, never a problem)."""
+    from orderkit.classroom.authoring.coverage import (
+        class_coverage,
+        read_graded,
+        unchanged_functions,
+    )
+
+    coverage = class_coverage(read_graded(folder))
+    print(f"graded class: {coverage.results} result(s) in {folder}")
+
+    def named(rates: list[Any]) -> str:
+        return ", ".join(f"{r.name} ({r.caught}/{r.graded})" for r in rates) or "none"
+
+    print(f"  caught by nobody: {named(coverage.nobody)}")
+    print(f"  caught by everybody: {named(coverage.everybody)}")
+    print("  kit functions no chaff changes:")
+    for file, functions in unchanged_functions(catalogue).items():
+        print(f"    {file}: {', '.join(functions)}")
 
 
 class _NoBar:

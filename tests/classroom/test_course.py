@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 
-from orderkit.classroom import EXERCISES, Course, load
+from orderkit.classroom import EXERCISES, Course, check, load
+from orderkit.classroom.batch.scheduler import grade_all
 from orderkit.classroom.bugs.course import for_notebook
 from orderkit.classroom.bugs.errors import CatalogueError, UnknownExercise
 from orderkit.classroom.bugs.exercises import Exercise
@@ -289,3 +291,99 @@ def test_the_exercise_of_a_notebook_must_be_one_the_catalogue_declares(course: P
     assert exercise_of(notebook, None, known) == "store-contract"
     with pytest.raises(UnknownExercise, match="store-contract"):
         exercise_of(notebook, None)  # the kit alone does not know it
+
+
+def test_a_notebook_without_metadata_is_for_the_one_exercise_its_check_cells_name() -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell('check("unit-tests")')]
+
+    assert exercise_of(notebook, None) == "unit-tests"
+    notebook.cells.append(nbformat.v4.new_code_cell('check("integration-tests")'))
+    assert exercise_of(notebook, None) is None  # several: the batch scores each on its own
+
+
+ORDERS_REVERSED = """
+[[chaff]]
+name = "orders-reversed"
+title = "list_orders gives the newest order first"
+level = "integration"
+hint = "Place two orders: in which order are they listed?"
+[[chaff.change]]
+file = "stores/memory.py"
+in = "MemoryStore.list_orders"
+find = "return [order.copy() for order in self._orders]"
+replace = "return [order.copy() for order in reversed(self._orders)]"
+"""
+QUANTITY_ONE = """
+[[chaff]]
+name = "quantity-one"
+title = "An order records a quantity of 1"
+level = "integration"
+hint = "Look at the quantity of a listed order."
+[[chaff.change]]
+file = "stores/memory.py"
+in = "MemoryStore.place_order"
+find = '"quantity": quantity,'
+replace = '"quantity": 1,'
+"""
+ORDER_TEST = """
+def test_orders_are_listed_oldest_first():
+    orders = OrderService(InventoryService({1: 10, 2: 5}))
+    orders.create_order(1, 2)
+    orders.create_order(2, 3)
+    assert [o["item_id"] for o in orders.list_orders()] == [1, 2]
+"""
+
+
+@pytest.fixture
+def real_course(tmp_path: Path) -> Path:
+    root = tmp_path / "my-course"
+    _write(root / "course.toml", COURSE)
+    _write(root / "bugs.toml", ORDERS_REVERSED)
+    _write(root / "private" / "bugs.toml", QUANTITY_ONE)
+    (root / "source").mkdir()
+    return root
+
+
+def test_check_in_a_course_notebook_grades_its_exercise_on_the_public_bugs_only(
+    real_course: Path, student_module: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(real_course / "source")
+
+    result = check("store-contract", module=student_module(ORDER_TEST))
+
+    assert [(c.name, c.caught) for c in result.chaffs] == [("orders-reversed", True)]
+    with pytest.raises(CatalogueError, match=r"looked for .*my-course/source/nope\.toml"):
+        check("store-contract", module=student_module(ORDER_TEST), bugs=["nope.toml"])
+
+
+@pytest.mark.slow
+def test_the_batch_grades_a_course_exercise_with_its_private_bugs_counted_not_named(
+    real_course: Path, tmp_path: Path
+) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from orderkit import InventoryService, OrderService\n"
+            "from orderkit.classroom import check"
+        ),
+        nbformat.v4.new_code_cell(ORDER_TEST),
+        nbformat.v4.new_code_cell('check("store-contract")'),
+    ]
+    submission = tmp_path / "anna.ipynb"
+    nbformat.write(notebook, submission)
+    catalogue = Course.read(real_course).catalogue(private=True)
+
+    grades, _ = grade_all([submission], tmp_path / "grades", catalogue, jobs=1)
+
+    result = grades[0].result
+    assert result is not None
+    assert grades[0].exercise == "store-contract"
+    assert grades[0].notes == ""
+    assert [(c.name, c.caught, c.private) for c in result.chaffs] == [
+        ("orders-reversed", True, False),
+        ("quantity-one", False, True),
+    ]
+    assert "hidden bugs: 0 of 1 caught" in str(result)
+    assert "quantity of 1" not in str(result)

@@ -191,11 +191,17 @@ def _entry(kind: Kind, raw: dict[str, Any], where: str, known: dict[str, Any]) -
 
 
 def _change(raw: Any, where: str) -> Change:
-    if not isinstance(raw, dict) or set(raw) - {"file", "find", "replace", "count"}:
-        raise CatalogueError(f"{where}: a change has file, find, replace and (optional) count")
+    if not isinstance(raw, dict) or set(raw) - {"file", "find", "replace", "count", "in"}:
+        raise CatalogueError(
+            f"{where}: a change has file, find, replace and (optional) count and in"
+        )
     try:
         return Change(
-            str(raw["file"]), str(raw["find"]), str(raw["replace"]), int(raw.get("count", 1))
+            str(raw["file"]),
+            str(raw["find"]),
+            str(raw["replace"]),
+            int(raw.get("count", 1)),
+            str(raw.get("in", "")),
         )
     except KeyError as missing:
         raise CatalogueError(f"{where}: missing {missing}") from None

@@ -18,6 +18,7 @@ the way pytest finds its rootdir; a released student folder holds a public ``cou
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,35 @@ class Course:
             shipped=self.kit_bugs,
             exercises=self.exercises,
         )
+
+    def public_toml(self, hidden: Sequence[str] = ()) -> str:
+        """The course file a student folder holds: no private catalogue, no roster.
+
+        ``hidden`` are the names of private entries: an exercise's ``bugs`` loses them, so
+        the student's copy does not even name a hidden bug.
+        """
+        lines = ["# The course, as handed to students (orderkit release): public parts only.", ""]
+        lines += ["[course]", f"name = {_quoted(self.name)}"]
+        bugs = [f.relative_to(self.root).as_posix() for f in self.bugs]
+        lines.append(f"bugs = [{', '.join(map(_quoted, bugs))}]")
+        lines.append(f"kit_bugs = {'true' if self.kit_bugs else 'false'}")
+        if self.deadline is not None:
+            lines.append(f"deadline = {_quoted(self.deadline.isoformat())}")
+        for exercise in self.exercises:
+            lines += ["", "[[exercise]]", f"id = {_quoted(exercise.id)}"]
+            lines.append(f"title = {_quoted(exercise.title)}")
+            if exercise.levels:
+                lines.append(f"levels = [{', '.join(map(_quoted, exercise.levels))}]")
+            shown = [b for b in exercise.bugs if b not in hidden]
+            if shown:
+                lines.append(f"bugs = [{', '.join(map(_quoted, shown))}]")
+            lines.append(f"points = {exercise.points!r}")
+        return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _files(course: dict[str, Any], key: str, root: Path, where: str) -> tuple[Path, ...]:

@@ -32,12 +32,16 @@ def exercise_of(
     given: str | None,
     known: Mapping[str, Exercise] | None = None,
 ) -> str | None:
-    """The exercise to grade: ``given``, else the one the notebook's metadata names.
+    """The exercise to grade: ``given``, else the one the notebook's metadata names, else
+    the one exercise its ``check("id")`` cells name (several: None, see :func:`exercises_of`).
 
     ``known`` are the exercises that exist (a course's catalogue's; the kit's by default):
     an unknown id is an error, not a silent full catalogue.
     """
     chosen = given or notebook.metadata.get("orderkit", {}).get("exercise")
+    if chosen is None:
+        held = exercises_of(notebook)
+        chosen = held[0] if len(held) == 1 else None
     if chosen is None:
         return None
     known = EXERCISES if known is None else known

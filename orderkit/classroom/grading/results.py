@@ -88,7 +88,19 @@ class CheckResult:
 
     @property
     def not_written(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.verdicts if v.status == "not-written")
+        """Tests not written yet, a parametrized one once (not once per parameter)."""
+        return tuple(v.name for v in self.listed() if v.status == "not-written")
+
+    def listed(self) -> tuple[Verdict, ...]:
+        """The verdicts as shown: a parametrized test not written yet once, by its name."""
+        shown: dict[str, Verdict] = {}
+        for verdict in self.verdicts:
+            if verdict.status == "not-written":
+                base = verdict.name.split("[", 1)[0]
+                shown.setdefault(base, dataclasses.replace(verdict, name=base))
+            else:
+                shown[verdict.name] = verdict
+        return tuple(shown.values())
 
     @property
     def invalid(self) -> dict[str, str]:
@@ -146,7 +158,7 @@ class CheckResult:
             return lines[0]
         if not self.verdicts and not self.uncollected:
             lines.append(f"  . {NO_TESTS}")
-        for verdict in self.verdicts:
+        for verdict in self.listed():
             if verdict.status == "not-written":
                 lines.append(f"  . {verdict.name} is not written yet")
             elif not verdict.valid:

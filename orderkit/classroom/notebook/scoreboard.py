@@ -143,8 +143,8 @@ def _head_html(result: CheckResult) -> str:
 
 def _tests_html(result: CheckResult) -> str:
     stopped = result.stopped_on_bugs()
-    width = max((len(v.name) for v in result.verdicts), default=0)
-    rows = [_test_row(v, stopped.get(v.name, 0), width) for v in result.verdicts]
+    width = max((len(v.name) for v in result.listed()), default=0)
+    rows = [_test_row(v, stopped.get(v.name, 0), width) for v in result.listed()]
     rows += [
         _line("⚠", "ok-invalid", f"could not collect <code>{_e(what)}</code>:", _e(why))
         for what, why in result.uncollected
