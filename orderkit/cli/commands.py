@@ -66,6 +66,7 @@ def grade(args: argparse.Namespace) -> int:
         force=args.force,
         progress=progress,
         planned=planned,
+        told=print,
     )
     for bar in bars:
         bar.close()

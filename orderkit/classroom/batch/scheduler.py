@@ -106,6 +106,7 @@ def grade_all(
     points: Mapping[str, float] | None = None,
     progress: Callable[[int], Any] | None = None,
     planned: Callable[[int], Any] | None = None,
+    told: Callable[[str], Any] | None = None,
 ) -> tuple[list[Grade], int]:
     """Grade what ``out`` has no good row for; return (every grade, how many were new).
 
@@ -118,7 +119,8 @@ def grade_all(
     verdict itself. A submission is graded again when its row says it could not be graded,
     when the file changed since (its digest differs), or when its row was graded by another
     kit, catalogue or options (:class:`Provenance`). ``points`` gives an exercise's maximum
-    points (100 when not given). ``planned`` hears how many will be graded.
+    points (100 when not given). ``planned`` hears how many will be graded, ``told`` why
+    rows kept from before are graded again.
     """
     found = [p if isinstance(p, Found) else None for p in paths]
     plain = [p for p in paths if not isinstance(p, Found)]
@@ -138,6 +140,12 @@ def grade_all(
         kept = book.done.get(str(each.path.resolve()))
         if kept is None or not kept.graded or kept.digest != _digest(each.path):
             todo.append(each)
+    again = sum(str(f.path.resolve()) in book.stale for f in todo)
+    if again and told:
+        told(
+            f"{again} row(s) graded again: graded before with another kit, catalogue or options "
+            f"(now {provenance.key}; see {out / 'provenance.json'})"
+        )
     if planned:
         planned(len(todo))
     isolation = sandbox.probe() if todo else None
