@@ -86,7 +86,8 @@ def parser() -> argparse.ArgumentParser:
         nargs="+",
         type=Path,
         metavar="SUBMISSION",
-        help="notebooks, or folders of notebooks (searched recursively)",
+        help="notebooks, folders of notebooks (searched recursively), or zip files as Canvas "
+        "and Moodle download them",
     )
     grade.add_argument("--out", required=True, type=Path, metavar="DIR")
     grade.add_argument("--exercise", help="exercise id (default: read from each notebook)")
@@ -115,6 +116,25 @@ def parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "--force", action="store_true", help="grade again what --out already has a row for"
+    )
+    grade.add_argument(
+        "--roster",
+        type=Path,
+        metavar="CSV",
+        help="the class list (columns id, name, email): names students, lists who sent nothing",
+    )
+    grade.add_argument(
+        "--deadline",
+        metavar="WHEN",
+        help="ISO 8601 time, e.g. 2026-12-10T23:59+01:00: files from later are flagged late "
+        "(besides those the LMS marked LATE)",
+    )
+    grade.add_argument(
+        "--export",
+        action="append",
+        default=[],
+        choices=["canvas", "moodle"],
+        help="also write a file that gradebook imports as it is (repeat for both)",
     )
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)

@@ -9,27 +9,42 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orderkit.classroom.bugs import catalogue as catalogues
+from orderkit.classroom.errors import ClassroomError
 from orderkit.cli.exits import Exit
+
+if TYPE_CHECKING:
+    from orderkit.classroom.batch.gradebook import Grade
+    from orderkit.classroom.batch.submissions import Class
 
 
 def grade(args: argparse.Namespace) -> int:
-    """``orderkit grade``: grade, write grades.csv, results/ and report.html into ``--out``.
+    """``orderkit grade``: grade, write grades.csv, results/, feedback/ and report.html.
 
     Exit status (:class:`Exit`): OK when every submission was graded, INCOMPLETE when any
-    could not be, USAGE on a usage error (an unknown exercise, a folder without
-    notebooks, a broken catalogue).
+    could not be, USAGE on a usage error (an unknown exercise, a path that does not exist,
+    a folder without notebooks, a broken catalogue or roster, a deadline not ISO 8601).
+    Every argument is checked before anything is graded or written.
     """
+    from orderkit.classroom.batch import lms, submissions
     from orderkit.classroom.batch import scheduler as batch
+    from orderkit.classroom.report.feedback import write_feedback
     from orderkit.classroom.report.page import write_report
 
     chosen = catalogues.load(args.bugs)
     if args.exercise is not None:
         chosen.exercise(args.exercise)
-    paths = batch.expand(args.submissions)
+    roster = lms.read_roster(args.roster) if args.roster else []
+    deadline = _deadline(args.deadline)
+    found = submissions.find(args.submissions, args.out / submissions.UNPACKED)
+    klass = submissions.collect(
+        found, roster=roster, deadline=deadline, exercise_of=_exercise_reader(args.exercise)
+    )
     started = time.perf_counter()
     bars: list[_NoBar] = []
 
@@ -40,7 +55,7 @@ def grade(args: argparse.Namespace) -> int:
         bars[0].update(done)
 
     grades, new = batch.grade_all(
-        paths,
+        klass.submissions,
         args.out,
         chosen,
         exercise_id=args.exercise,
@@ -51,13 +66,22 @@ def grade(args: argparse.Namespace) -> int:
         force=args.force,
         progress=progress,
         planned=planned,
+        told=print,
     )
     for bar in bars:
         bar.close()
-    report = write_report(grades, args.out)
+    feedback = write_feedback(grades, args.out)
+    report = write_report(grades, args.out, missing=klass.missing, unknown=klass.unknown)
+    written = [args.out / "grades.csv", args.out / "results", feedback, report]
+    for kind in args.export:
+        target = args.out / lms.EXPORT_FILES[kind]
+        lms.WRITERS[kind](lms.export_rows(grades, roster), _exercises(grades), target)
+        written.append(target)
     for line in batch.summary(grades, new, time.perf_counter() - started):
         print(line)
-    print(f"wrote {args.out / 'grades.csv'}, {args.out / 'results'}/ and {report}")
+    for line in _class_lines(klass, grades):
+        print(line)
+    print(f"wrote {', '.join(map(str, written))}")
     return Exit.OK if all(g.graded for g in grades) else Exit.INCOMPLETE
 
 
@@ -88,6 +112,63 @@ def gradescope(args: argparse.Namespace) -> int:
     archive = build(setup, args.out, wheel=args.wheel)
     print(f"wrote {args.out}/ and {archive}: upload {archive.name} to Gradescope")
     return Exit.OK
+
+
+def _deadline(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ClassroomError(
+            f"--deadline {text!r}: not an ISO 8601 time (e.g. 2026-12-10T23:59+01:00)"
+        ) from None
+    return when if when.tzinfo else when.astimezone()  # no zone given: this machine's
+
+
+def _exercise_reader(given: str | None) -> Callable[[Path], str | None]:
+    """Read the exercise a notebook names (None when it names none or cannot be read)."""
+    from orderkit.classroom.grading.notebooks import exercise_of, read_notebook
+
+    def read(path: Path) -> str | None:
+        try:
+            return exercise_of(read_notebook(path.read_bytes(), path.name), given)
+        except (ClassroomError, OSError):
+            return given
+
+    return read
+
+
+def _exercises(grades: Sequence[Grade]) -> list[tuple[str, str, float]]:
+    """(id, title, maximum points) of each exercise graded, in the order first met."""
+    seen: dict[str, tuple[str, str, float]] = {}
+    for grade in grades:
+        key = grade.exercise or ""
+        if key not in seen:
+            known = catalogues.EXERCISES.get(key)
+            title = known.title if known else key or "orderkit"
+            seen[key] = (key, title, grade.max_points)
+    return list(seen.values())
+
+
+def _class_lines(klass: Class, grades: Sequence[Grade]) -> list[str]:
+    """What the teacher should know about the class besides the grades."""
+    lines = []
+    late = [g for g in grades if g.late]
+    if late:
+        lines.append(f"{len(late)} late: {', '.join(g.student for g in late)}")
+    for grade in grades:
+        if grade.older:
+            lines.append(
+                f"{grade.student}: graded {grade.file}; not graded (older): "
+                + ", ".join(grade.older)
+            )
+    if klass.missing:
+        names = ", ".join(s.name or s.id for s in klass.missing)
+        lines.append(f"{len(klass.missing)} on the roster sent nothing: {names}")
+    for found in klass.unknown:
+        lines.append(f"{found.path}: matches no one on the roster (graded as {found.student})")
+    return lines
 
 
 def bugs(args: argparse.Namespace) -> int:

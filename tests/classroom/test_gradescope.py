@@ -25,6 +25,7 @@ import jsonschema
 import nbformat
 import pytest
 
+from orderkit.classroom.batch.gradebook import Grade
 from orderkit.classroom.batch.gradescope import (
     MANIFEST,
     NO_NOTEBOOK,
@@ -36,7 +37,6 @@ from orderkit.classroom.batch.gradescope import (
     results,
 )
 from orderkit.classroom.batch.sandbox import ENV
-from orderkit.classroom.batch.scheduler import Grade
 from orderkit.classroom.grading.results import ChaffResult, CheckResult, Verdict
 from tests.classroom.cli import run_orderkit
 from tests.classroom.test_grading import SETUP

@@ -37,22 +37,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orderkit.classroom.batch import sandbox
-from orderkit.classroom.batch.scheduler import Grade, expand, grade_all
+from orderkit.classroom.batch import sandbox, submissions
+from orderkit.classroom.batch.gradebook import Grade
+from orderkit.classroom.batch.scheduler import grade_all
 from orderkit.classroom.bugs import catalogue as catalogues
 from orderkit.classroom.bugs.catalogue import Catalogue, Exercise
 from orderkit.classroom.bugs.course import Course
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.grading.results import ChaffResult, CheckResult, a_bug
-from orderkit.classroom.grading.student_view import points
 
 ROOT_ENV = "ORDERKIT_GRADESCOPE_ROOT"
 """Where the autograder's folders are (default ``/autograder``): a test simulates the layout."""
 DEFAULT_ROOT = Path("/autograder")
 MANIFEST = "orderkit-autograder.json"
 FORMAT = 1  # of the manifest: a kit that reads another format says so instead of guessing
-POINTS = 100.0  # a notebook's points when it names no exercise (an exercise's default)
 ZIP = "autograder.zip"
 _SUBREAPER = 36  # prctl(2): PR_SET_CHILD_SUBREAPER
 KIT = Path(__file__).resolve().parents[3]  # the checkout, when the kit runs from one
@@ -317,19 +316,20 @@ def _grade(root: Path) -> dict[str, Any]:
         for path in setup.private_files():
             path.unlink(missing_ok=True)
         print(f"orderkit: {isolation.detail}; the private catalogues were removed from disk")
-    try:
-        paths = expand([root / "submission"])
-    except ClassroomError:
-        return {"score": 0.0, "output": NO_NOTEBOOK, "tests": []}
     with tempfile.TemporaryDirectory(prefix="orderkit-gradescope-") as out:
+        try:  # the notebooks in it, and in any zip file in it
+            found = submissions.find([root / "submission"], Path(out) / submissions.UNPACKED)
+        except ClassroomError:
+            return {"score": 0.0, "output": NO_NOTEBOOK, "tests": []}
         grades, _ = grade_all(
-            paths,
-            Path(out),
+            [path for path, _ in found],
+            Path(out) / "grades",
             catalogue,
             exercise_id=manifest["exercise"],
             timeout=manifest["timeout"],
             memory_mib=manifest["memory_mib"],
             test_timeout=manifest["test_timeout"],
+            points={e.id: e.points for e in catalogue.exercises.values()},
         )
     for grade in grades:  # the instructors' log (stdout), never shown to students
         print(f"orderkit: {grade.file}: {grade.exercise or '-'}: score {grade.score}")
@@ -392,8 +392,9 @@ def results(grades: Sequence[Grade], exercises: Mapping[str, Exercise]) -> dict[
     says, counting the public bugs only), one entry per public bug (its points when caught;
     its title only when caught, else its hint), and one for the hidden bugs together (how
     many were caught, with their points), shown once the grades are published. Each
-    exercise is worth its ``points`` (``exercises``), shared among its bugs by weight: the
-    score is what the batch's feedback gives (:func:`student_view.points`), summed.
+    exercise is worth its points (the grade's ``max_points``), shared among its bugs by
+    weight: the score is the sum of the grades' points, as ``orderkit grade`` gives them.
+    ``exercises`` give the exercises' titles.
     """
     tests: list[dict[str, Any]] = []
     lines: list[str] = []
@@ -401,7 +402,7 @@ def results(grades: Sequence[Grade], exercises: Mapping[str, Exercise]) -> dict[
     for grade in grades:
         label = grade.exercise or Path(grade.file).name
         known = exercises.get(grade.exercise or "")
-        worth = POINTS if known is None else known.points
+        worth = grade.max_points
         if grade.result is None:
             why = f"{Path(grade.file).name} could not be graded: {grade.notes}. {NOT_GRADED}"
             lines.append(f"{label}: {why}")
@@ -412,7 +413,7 @@ def results(grades: Sequence[Grade], exercises: Mapping[str, Exercise]) -> dict[
             summary = summary.replace(label, f"{label} ({known.title})", 1)
         lines.append(summary)
         tests += entries
-        score += points(grade.result, worth)
+        score += grade.points or 0.0
     return {"score": round(score, 2), "output": "\n".join(lines), "tests": tests}
 
 

@@ -43,7 +43,8 @@ def check(*args, **kwargs):
 '''
 
 
-def _kit_paths() -> list[Path]:
+def kit_paths() -> list[Path]:
+    """The kit's files a run loads, relative to :data:`KIT` (also what provenance digests)."""
     found = []
     for path in sorted(KIT.rglob("*")):
         relative = path.relative_to(KIT)
@@ -60,7 +61,7 @@ def _trees(implementation: Implementation) -> dict[str, ast.Module]:
     """Each kit module's syntax tree under ``implementation`` (parsed once)."""
     changed = implementation.sources()
     trees = {}
-    for relative in _kit_paths():
+    for relative in kit_paths():
         if relative.suffix == ".py" and relative.parts[0] != "classroom":
             path = relative.as_posix()
             text = changed.get(module_name(path)) or (KIT / relative).read_text(encoding="utf-8")
@@ -74,7 +75,7 @@ def kit_files(
     """{path relative to ``root``: content}: the kit under ``implementation``, salted."""
     files: dict[str, bytes] = {}
     trees = _trees(implementation)
-    for relative in _kit_paths():
+    for relative in kit_paths():
         path = relative.as_posix()
         if path in trees:
             filename = str(root / PACKAGE / path)

@@ -29,17 +29,20 @@ def _weight(chaff: Any) -> float:
     return float(getattr(chaff, "weight", 1.0))  # a field of the course model
 
 
-def points(result: CheckResult, maximum: float) -> float:
-    """Points out of ``maximum``: each caught bug's weight over all the bugs' weights."""
+def share(result: CheckResult) -> float:
+    """Each caught bug's weight over all the bugs' weights, 0.0 to 1.0 (0.0: no bugs)."""
     total = sum(_weight(c) for c in result.chaffs)
-    if not total:
-        return 0.0
-    return round(maximum * sum(_weight(c) for c in result.chaffs if c.caught) / total, 2)
+    return sum(_weight(c) for c in result.chaffs if c.caught) / total if total else 0.0
+
+
+def points(result: CheckResult, maximum: float) -> float:
+    """Points out of ``maximum``, to two decimals: :func:`share` of it."""
+    return round(maximum * share(result), 2)
 
 
 def percent(result: CheckResult) -> float:
-    """The weighted share of bugs caught, in percent (the unweighted one when all weigh 1)."""
-    return round(100 * points(result, 1.0), 1) if result.chaffs else 0.0
+    """The weighted share of bugs caught, in percent to one decimal (unweighted: all weigh 1)."""
+    return round(100 * share(result), 1)
 
 
 def student_view(

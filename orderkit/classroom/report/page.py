@@ -1,15 +1,19 @@
 """report.html for a graded class: one self-contained page a teacher reads offline.
 
-The page has one section per exercise (its mean, a score histogram, the share of the class
-that caught each bug, a students x bugs grid, the tests the class most often got wrong,
-every student's row) and one section for the submissions that could not be graded, with
-why. Charts are inline PNG (:mod:`orderkit.classroom.report.charts`) and the page loads nothing
+The page opens with what graded the class (kit, catalogues and their digests, options,
+when: ``provenance.json``), then has one section per exercise (its mean, a score histogram,
+the share of the class that caught each bug, a students x bugs grid, the tests the class most
+often got wrong, every student's row with a link to their feedback page) and one section for
+the submissions that could not be graded, with why, and for the roster's students who sent
+nothing. Charts are inline PNG (:mod:`orderkit.classroom.report.charts`); one inline script
+sorts and filters the tables (the page reads as it is without it) and the page loads nothing
 from anywhere. ``grades.csv`` is not written here: the batch grader writes it row by row.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import statistics
 import types
@@ -17,10 +21,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from orderkit.classroom.batch.scheduler import Grade
+from orderkit.classroom.batch.gradebook import ISOLATION_CODES, PROVENANCE, Grade
+from orderkit.classroom.batch.lms import Student
+from orderkit.classroom.batch.submissions import Found
 from orderkit.classroom.bugs.catalogue import EXERCISES
 from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.report.feedback import FOLDER
 
 
 # Checked here, imported where used: the grader forks a worker per submission, and a
@@ -192,34 +200,67 @@ def sections(grades: Sequence[Grade]) -> tuple[list[Section], list[Grade]]:
     return [_section(e, graded[e], failed[e]) for e in chosen], [g for g in grades if not g.graded]
 
 
-def render(grades: Sequence[Grade]) -> str:
-    """The page as text."""
+def environment() -> Any:
+    """The Jinja environment of the report's templates (autoescaped, strict)."""
     import jinja2
 
-    environment = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("orderkit.classroom.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def render(
+    grades: Sequence[Grade],
+    *,
+    missing: Sequence[Student] = (),
+    unknown: Sequence[Found] = (),
+    provenance: dict[str, Any] | None = None,
+) -> str:
+    """The page as text."""
     parts, not_graded = sections(grades)
-    return environment.get_template("report.html").render(
-        total=len(grades),
-        graded=len(grades) - len(not_graded),
-        sections=parts,
-        not_graded=not_graded,
+    kinds = {g.isolation_kind: g.isolation for g in grades if g.isolation_kind}
+    legend = [(ISOLATION_CODES.get(kind, kind), detail) for kind, detail in sorted(kinds.items())]
+    page: str = (
+        environment()
+        .get_template("report.html")
+        .render(
+            total=len(grades),
+            graded=len(grades) - len(not_graded),
+            sections=parts,
+            not_graded=not_graded,
+            missing=missing,
+            unknown=unknown,
+            provenance=provenance or {},
+            legend=legend,
+            feedback=FOLDER,
+            late=sum(g.late for g in grades),
+        )
     )
+    return page
 
 
-def write_html(grades: Sequence[Grade], path: Path) -> None:
+def write_html(grades: Sequence[Grade], path: Path, **more: Any) -> None:
     """Write the page to ``path``."""
-    path.write_text(render(grades), encoding="utf-8")
+    path.write_text(render(grades, **more), encoding="utf-8")
 
 
-def write_report(grades: Sequence[Grade], out: Path) -> Path:
+def write_report(
+    grades: Sequence[Grade],
+    out: Path,
+    *,
+    missing: Sequence[Student] = (),
+    unknown: Sequence[Found] = (),
+) -> Path:
     """Write report.html into ``out`` (grades.csv is written row by row as grading goes)."""
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "report.html"
-    write_html(grades, html_path)
+    try:
+        provenance = json.loads((out / PROVENANCE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        provenance = {}
+    write_html(grades, html_path, missing=missing, unknown=unknown, provenance=provenance)
     return html_path
