@@ -332,7 +332,10 @@ def _grade(root: Path) -> dict[str, Any]:
             points={e.id: e.points for e in catalogue.exercises.values()},
         )
     for grade in grades:  # the instructors' log (stdout), never shown to students
-        print(f"orderkit: {grade.file}: {grade.exercise or '-'}: score {grade.score}")
+        print(
+            f"orderkit: {grade.file}: {grade.exercise or '-'}: "
+            f"{grade.points} of {grade.max_points:g} points ({grade.score}%)"
+        )
         print(f"  notes: {grade.notes or '-'}; limits: {grade.limits or '-'}")
         print(f"  isolation: {grade.isolation}")
     return results(grades, catalogue.exercises)
