@@ -173,9 +173,14 @@ def parser() -> argparse.ArgumentParser:
     gradescope.add_argument(
         "--wheel", type=Path, metavar="FILE", help="the kit's wheel (default: built here)"
     )
-    gradescope.add_argument("--timeout", type=float, default=SUBMISSION_TIMEOUT)
-    gradescope.add_argument("--memory", type=int, default=MEMORY_MIB)
-    gradescope.add_argument("--test-timeout", type=float, default=TEST_TIMEOUT)
+    same = "as for orderkit grade"
+    gradescope.add_argument(
+        "--timeout", type=float, default=SUBMISSION_TIMEOUT, help=f"seconds per run, {same}"
+    )
+    gradescope.add_argument("--memory", type=int, default=MEMORY_MIB, help=f"MiB, {same}")
+    gradescope.add_argument(
+        "--test-timeout", type=float, default=TEST_TIMEOUT, help=f"seconds per test, {same}"
+    )
     gradescope.set_defaults(run=_gradescope)
 
     bugs = commands.add_parser(
