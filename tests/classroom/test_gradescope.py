@@ -316,6 +316,7 @@ def test_the_zip_has_both_scripts_at_its_root_executable_and_no_private_file_nam
     assert not any(name.endswith((".ipynb", ".csv")) for name in modes)  # no solution, roster
 
 
+@pytest.mark.slow
 def test_catalogue_files_without_a_course_travel_too(autograder: Path, tmp_path: Path) -> None:
     (tmp_path / "mine.toml").write_text(PUBLIC_BUGS)
     (tmp_path / "secret.toml").write_text(PRIVATE_BUGS)
@@ -335,6 +336,9 @@ def test_catalogue_files_without_a_course_travel_too(autograder: Path, tmp_path:
         private=(tmp_path / "ag" / manifest["private"][0],),
     ).catalogue()
     assert catalogue.named("teachers-private-swap").private
+    again = run_orderkit("gradescope", "--wheel", f"ag/{wheel.name}", "--out", "ag", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr  # its own wheel, from the folder it replaces
+    assert json.loads((tmp_path / "ag" / MANIFEST).read_text())["public"] == []
 
 
 def test_private_catalogues_belong_in_the_course_file_not_on_the_command_line(

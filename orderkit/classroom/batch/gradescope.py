@@ -117,11 +117,13 @@ def build(setup: Setup, out: Path, *, wheel: Path | None = None) -> Path:
         catalogue.exercise(setup.exercise)
     if not catalogue.of_kind("chaff"):
         raise AutograderError("the catalogue has no bug (chaff) to grade with")
-    _clear(out)
     with tempfile.TemporaryDirectory(prefix="orderkit-gradescope-") as scratch:
-        built = wheel if wheel is not None else _wheel(Path(scratch))
-        if not built.is_file() or not built.name.endswith(".whl"):
-            raise AutograderError(f"{built}: not a wheel file")
+        built = _wheel(Path(scratch)) if wheel is None else Path(scratch) / wheel.name
+        if wheel is not None:  # copied first: it may be the one in `out` from last time
+            if not wheel.is_file() or not wheel.name.endswith(".whl"):
+                raise AutograderError(f"{wheel}: not a wheel file")
+            shutil.copy2(wheel, built)
+        _clear(out)
         out.mkdir(parents=True)
         shutil.copy2(built, out / built.name)
     course = None if setup.course is None else _copy_course(Course.read(setup.course), out)
