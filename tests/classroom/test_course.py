@@ -19,6 +19,7 @@ from orderkit.classroom.grading.notebooks import exercise_of, exercises_of
 from orderkit.classroom.grading.outcomes import Raw
 from orderkit.classroom.grading.results import summarise
 from orderkit.classroom.runtime.testrun import Ran
+from tests.classroom.courses import ORDERS_REVERSED, QUANTITY_ONE
 
 # A teacher's bug: a change that applies (what it changes does not matter here).
 BUG = """
@@ -302,30 +303,6 @@ def test_a_notebook_without_metadata_is_for_the_one_exercise_its_check_cells_nam
     assert exercise_of(notebook, None) is None  # several: the batch scores each on its own
 
 
-ORDERS_REVERSED = """
-[[chaff]]
-name = "orders-reversed"
-title = "list_orders gives the newest order first"
-level = "integration"
-hint = "Place two orders: in which order are they listed?"
-[[chaff.change]]
-file = "stores/memory.py"
-in = "MemoryStore.list_orders"
-find = "return [order.copy() for order in self._orders]"
-replace = "return [order.copy() for order in reversed(self._orders)]"
-"""
-QUANTITY_ONE = """
-[[chaff]]
-name = "quantity-one"
-title = "An order records a quantity of 1"
-level = "integration"
-hint = "Look at the quantity of a listed order."
-[[chaff.change]]
-file = "stores/memory.py"
-in = "MemoryStore.place_order"
-find = '"quantity": quantity,'
-replace = '"quantity": 1,'
-"""
 ORDER_TEST = """
 def test_orders_are_listed_oldest_first():
     orders = OrderService(InventoryService({1: 10, 2: 5}))

@@ -14,19 +14,9 @@ from orderkit.classroom.authoring.errors import ReleaseError
 from orderkit.classroom.authoring.handout import MANIFEST, references, release_course
 from orderkit.classroom.bugs.course import for_notebook
 from tests.classroom.cli import run_orderkit
+from tests.classroom.courses import ORDERS_REVERSED
 
-PUBLIC = """
-[[chaff]]
-name = "orders-reversed"
-title = "list_orders gives the newest order first"
-level = "integration"
-hint = "Place two orders: in which order are they listed?"
-[[chaff.change]]
-file = "stores/memory.py"
-in = "MemoryStore.list_orders"
-find = "return [order.copy() for order in self._orders]"
-replace = "return [order.copy() for order in reversed(self._orders)]"
-"""
+PUBLIC = ORDERS_REVERSED
 PRIVATE = PUBLIC.replace("orders-reversed", "secret-bug").replace("list_orders gives", "Hidden:")
 SOLUTION = "THE-SOLUTION-TEXT"
 

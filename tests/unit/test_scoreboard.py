@@ -340,3 +340,15 @@ def test_hidden_bugs_are_counted_never_named_and_an_integration_bug_has_its_arti
         assert "hidden bugs: 1 of 2 caught" in shown
         assert "secret" not in shown.lower()
         assert "n integration bug" in shown
+
+
+def test_the_weighted_score_counts_each_bug_by_its_weight() -> None:
+    chaffs = (
+        ChaffResult("a", "A", "unit", "h", ("test_x",), weight=3.0),
+        ChaffResult("b", "B", "unit", "h", ()),
+    )
+    result = CheckResult(chaffs=chaffs)
+
+    assert result.score == 0.5
+    assert result.weighted_score == 0.75
+    assert CheckResult().weighted_score == 0.0

@@ -25,7 +25,14 @@ from typing import Any, Literal
 
 from orderkit.classroom.bugs.errors import CatalogueError, UnknownExercise
 from orderkit.classroom.bugs.exercises import LEVELS as LEVELS
-from orderkit.classroom.bugs.exercises import Entry, assign, declared, parse_exercise
+from orderkit.classroom.bugs.exercises import (
+    Entry,
+    assign,
+    declared,
+    names,
+    parse_exercise,
+    positive,
+)
 from orderkit.classroom.bugs.exercises import Exercise as Exercise
 from orderkit.classroom.bugs.exercises import Level as Level
 from orderkit.classroom.bugs.kitpatch import Change, compiled, patched_sources
@@ -170,12 +177,6 @@ def _entry(kind: Kind, raw: dict[str, Any], where: str, known: dict[str, Any]) -
         )
     if kind != "wheat" and not changes:
         raise CatalogueError(f"{where}: a {kind} must change something")
-    exercises = raw.get("exercises", [])
-    if not isinstance(exercises, list) or not all(isinstance(e, str) for e in exercises):
-        raise CatalogueError(f"{where}: exercises must be a list of exercise ids")
-    weight = raw.get("weight", 1.0)
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
-        raise CatalogueError(f"{where}: weight must be a positive number, not {weight!r}")
     return Implementation(
         kind=kind,
         name=name,
@@ -185,8 +186,8 @@ def _entry(kind: Kind, raw: dict[str, Any], where: str, known: dict[str, Any]) -
         detail=str(raw.get("detail", "")),
         belief=str(raw.get("belief", "")),
         changes=changes,
-        exercises=tuple(exercises),
-        weight=float(weight),
+        exercises=names(raw, "exercises", where),
+        weight=positive(raw, "weight", 1.0, where),
     )
 
 
@@ -273,17 +274,17 @@ def load(
     secret = [read_file(Path(p), private=True) for p in private]
     files = [*kit, *teachers, *secret]
     entries = [entry for file in files for entry in file.implementations]
-    names: dict[str, int] = {}
+    uses: dict[str, int] = {}
     for entry in entries:
-        names[entry.name] = names.get(entry.name, 0) + 1
-    twice = sorted(n for n, count in names.items() if count > 1)
+        uses[entry.name] = uses.get(entry.name, 0) + 1
+    twice = sorted(n for n, count in uses.items() if count > 1)
     if twice:
         raise CatalogueError(f"implementation name(s) used twice: {', '.join(twice)}")
     wheats = [e for e in entries if e.kind == "wheat"]
     if not wheats:
         raise CatalogueError("a catalogue needs at least one wheat (the correct implementation)")
     course = [(f"the course ({e.id})", e) for e in exercises]
-    declared_ = declared(
+    known = declared(
         [(f.path.name, e) for f in kit for e in f.exercises]
         + course
         + [(f.path.name, e) for f in (*teachers, *secret) for e in f.exercises]
@@ -294,10 +295,10 @@ def load(
     for file in files:
         home = tuple(e.id for e in file.exercises) or tuple(own) or tuple(kits)
         for entry in file.implementations:
-            resolved.append(_resolved(entry, home, declared_, file.path))
+            resolved.append(_resolved(entry, home, known, file.path))
     order = {kind: n for n, kind in enumerate(KINDS)}
     ordered = sorted(resolved, key=lambda e: order[e.kind])
-    return Catalogue(tuple(ordered), tuple(f.path for f in files), declared_)
+    return Catalogue(tuple(ordered), tuple(f.path for f in files), known)
 
 
 def _resolved(

@@ -71,19 +71,29 @@ def parse_exercise(raw: Any, where: str) -> Exercise:
     levels = raw.get("levels", [])
     if not isinstance(levels, list) or any(level not in LEVELS for level in levels):
         raise CatalogueError(f"{where}: levels must be a list of {', '.join(LEVELS)}")
-    bugs = raw.get("bugs", [])
-    if not isinstance(bugs, list) or not all(isinstance(b, str) and b for b in bugs):
-        raise CatalogueError(f"{where}: bugs must be a list of entry names")
-    points = raw.get("points", 100.0)
-    if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
-        raise CatalogueError(f"{where}: points must be a positive number, not {points!r}")
     return Exercise(
         id=exercise_id,
         title=str(raw.get("title") or exercise_id),
         levels=tuple(levels),
-        bugs=tuple(bugs),
-        points=float(points),
+        bugs=names(raw, "bugs", where),
+        points=positive(raw, "points", 100.0, where),
     )
+
+
+def names(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """``raw[key]``, a list of names (default empty), or a clear error."""
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise CatalogueError(f"{where}: {key} must be a list of names")
+    return tuple(value)
+
+
+def positive(raw: dict[str, Any], key: str, default: float, where: str) -> float:
+    """``raw[key]``, a positive number (``default`` when absent), or a clear error."""
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise CatalogueError(f"{where}: {key} must be a positive number, not {value!r}")
+    return float(value)
 
 
 def declared(found: Sequence[tuple[str, Exercise]]) -> dict[str, Exercise]:

@@ -118,6 +118,12 @@ class CheckResult:
         """Share of chaffs caught, 0.0 to 1.0 (0.0 when there is nothing to catch)."""
         return self.caught / len(self.chaffs) if self.chaffs else 0.0
 
+    @property
+    def weighted_score(self) -> float:
+        """Share of the chaffs' weights caught (the catalogue's ``weight``; 1 each: score)."""
+        total = sum(chaff.weight for chaff in self.chaffs)
+        return sum(c.weight for c in self.chaffs if c.caught) / total if total else 0.0
+
     def summary_counts(self) -> tuple[tuple[Count, str], ...]:
         """The parts of the summary line, each with what it counts (for the scoreboard)."""
         valid = len(self.valid)
