@@ -12,6 +12,7 @@ from anywhere. ``grades.csv`` is not written here: the batch grader writes it ro
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -200,8 +201,10 @@ def sections(grades: Sequence[Grade]) -> tuple[list[Section], list[Grade]]:
     return [_section(e, graded[e], failed[e]) for e in chosen], [g for g in grades if not g.graded]
 
 
+@functools.cache
 def environment() -> Any:
-    """The Jinja environment of the report's templates (autoescaped, strict)."""
+    """The Jinja environment of the report's templates (autoescaped, strict; made once, so
+    each template is compiled once however many pages use it)."""
     import jinja2
 
     return jinja2.Environment(
