@@ -14,13 +14,22 @@ from orderkit.errors import OrderkitError
 
 
 def _release(args: argparse.Namespace) -> int:
+    from orderkit.classroom.authoring.handout import release_course
     from orderkit.classroom.authoring.release import release
 
-    for done in release(args.sources, args.out):
+    course = len(args.sources) == 1 and args.sources[0].is_dir()
+    handout = release_course(args.sources[0], args.out) if course else None
+    for done in handout.notebooks if handout else release(args.sources, args.out):
         print(
             f"released {done.source} -> {done.target} "
             f"({done.solutions} solution(s) stubbed, {done.hidden} hidden test region(s) removed)"
         )
+    if handout:
+        for copied in handout.files:
+            print(f"copied {copied}")
+        for warning in handout.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"wrote {args.out}/: hand out this folder (the course file, public bugs and all)")
     return Exit.OK
 
 
@@ -45,10 +54,19 @@ def parser() -> argparse.ArgumentParser:
 
     release = commands.add_parser(
         "release",
-        help="write student versions of instructor notebooks",
-        description="Stub solutions, remove hidden tests and clear outputs.",
+        help="write student versions of instructor notebooks, or a course's student folder",
+        description="Stub solutions, remove hidden tests and clear outputs. Given a course "
+        "folder (with course.toml), write a student folder: every notebook of source/, the "
+        "files they link or load, the public catalogues and a public course.toml; never a "
+        "solution or a private bug (each reference not shipped is a warning).",
     )
-    release.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    release.add_argument(
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="SOURCE",
+        help="instructor notebooks, or one course folder",
+    )
     release.add_argument("--out", required=True, type=Path, metavar="DIR")
     release.set_defaults(run=_release)
 
@@ -94,6 +112,13 @@ def parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="grade again what --out already has a row for"
     )
     grade.add_argument(
+        "--course",
+        type=Path,
+        metavar="DIR",
+        help="a course folder (course.toml): its catalogues, private ones too, its exercises "
+        "and points, and its roster and deadline unless --roster or --deadline is given",
+    )
+    grade.add_argument(
         "--roster",
         type=Path,
         metavar="CSV",
@@ -133,6 +158,20 @@ def parser() -> argparse.ArgumentParser:
     )
     bugs.add_argument(
         "--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP
+    )
+    bugs.add_argument(
+        "--course",
+        type=Path,
+        metavar="DIR",
+        help="a course folder: its catalogues (private ones too), and its source/*.ipynb "
+        "as the solutions unless --solution is given",
+    )
+    bugs.add_argument(
+        "--graded",
+        type=Path,
+        metavar="DIR",
+        help="the --out folder of orderkit grade: list the bugs nobody caught, those "
+        "everybody caught, and the kit functions no chaff changes",
     )
     bugs.set_defaults(run=_bugs)
     return main

@@ -79,7 +79,7 @@ def _read(found: Found, catalogue: Catalogue, exercise_id: str | None) -> _Submi
     submission = _Submission(found, path, hashlib.sha256(data).hexdigest())
     try:
         notebook = read_notebook(data, path.name)
-        submission.exercise = exercise_of(notebook, exercise_id)
+        submission.exercise = exercise_of(notebook, exercise_id, catalogue.exercises)
     except ClassroomError as error:
         submission.error = str(error)
         submission.exercise = exercise_id
@@ -189,6 +189,7 @@ def grade_all(
         (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
     )
     book.rewrite(grades)
+    book.drop_stale()
     book.write_provenance(
         provenance,
         isolation={"ns": sandbox.NAMESPACES, "pg": "process group only (no namespaces)"},
