@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -267,3 +269,25 @@ def test_a_course_grades_its_own_exercise_with_weights_points_and_hidden_bugs(
     with (course / "grades" / "moodle-import.csv").open(newline="") as handle:
         export = {r["Email address"]: r for r in csv.DictReader(handle)}
     assert export["oali@school.edu"]["The store's contract"] == "10"
+
+
+@pytest.mark.slow
+def test_a_reader_that_goes_away_leaves_no_traceback(tmp_path: Path) -> None:
+    """``orderkit grade ... | head -1``: the pipe closes before the summary is printed."""
+    (tmp_path / "essay.txt").write_text("not a notebook")
+    grading = subprocess.Popen(
+        [sys.executable, "-m", "orderkit", "grade", "essay.txt", "--out", "grades", "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert grading.stdout is not None
+    grading.stdout.close()  # as head does once it has its line
+
+    _, errors = grading.communicate(timeout=120)
+
+    assert "Traceback" not in errors
+    assert "BrokenPipeError" not in errors
+    assert grading.returncode == 1  # an essay is not graded, and the output was cut short
+    assert (tmp_path / "grades" / "grades.csv").exists()
