@@ -118,6 +118,13 @@ def parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="grade again what --out already has a row for"
     )
     grade.add_argument(
+        "--course",
+        type=Path,
+        metavar="DIR",
+        help="a course folder (course.toml): its catalogues, private ones too, its exercises "
+        "and points, and its roster and deadline unless --roster or --deadline is given",
+    )
+    grade.add_argument(
         "--roster",
         type=Path,
         metavar="CSV",

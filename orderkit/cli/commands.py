@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,7 @@ from orderkit.cli.exits import Exit
 if TYPE_CHECKING:
     from orderkit.classroom.batch.gradebook import Grade
     from orderkit.classroom.batch.submissions import Class
+    from orderkit.classroom.bugs.catalogue import Exercise
 
 
 def grade(args: argparse.Namespace) -> int:
@@ -36,14 +37,30 @@ def grade(args: argparse.Namespace) -> int:
     from orderkit.classroom.report.feedback import write_feedback
     from orderkit.classroom.report.page import write_report
 
-    chosen = catalogues.load(args.bugs)
+    course = None
+    if args.course is not None:
+        from orderkit.classroom.bugs.course import Course
+
+        course = Course.read(args.course)
+        chosen = catalogues.load(
+            [*course.bugs, *args.bugs],
+            private=course.private,
+            shipped=course.kit_bugs,
+            exercises=course.exercises,
+        )
+    else:
+        chosen = catalogues.load(args.bugs)
     if args.exercise is not None:
         chosen.exercise(args.exercise)
-    roster = lms.read_roster(args.roster) if args.roster else []
-    deadline = _deadline(args.deadline)
+    roster_file = args.roster or (course.roster if course else None)
+    roster = lms.read_roster(roster_file) if roster_file else []
+    deadline = _deadline(args.deadline) or (course.deadline if course else None)
     found = submissions.find(args.submissions, args.out / submissions.UNPACKED)
     klass = submissions.collect(
-        found, roster=roster, deadline=deadline, exercise_of=_exercise_reader(args.exercise)
+        found,
+        roster=roster,
+        deadline=deadline,
+        exercise_of=_exercise_reader(args.exercise, chosen.exercises),
     )
     started = time.perf_counter()
     bars: list[_NoBar] = []
@@ -64,18 +81,22 @@ def grade(args: argparse.Namespace) -> int:
         memory_mib=args.memory,
         test_timeout=args.test_timeout,
         force=args.force,
+        points={e.id: e.points for e in chosen.exercises.values()},
         progress=progress,
         planned=planned,
         told=print,
     )
     for bar in bars:
         bar.close()
-    feedback = write_feedback(grades, args.out)
-    report = write_report(grades, args.out, missing=klass.missing, unknown=klass.unknown)
+    feedback = write_feedback(grades, args.out, chosen.exercises)
+    report = write_report(
+        grades, args.out, missing=klass.missing, unknown=klass.unknown, exercises=chosen.exercises
+    )
     written = [args.out / "grades.csv", args.out / "results", feedback, report]
     for kind in args.export:
         target = args.out / lms.EXPORT_FILES[kind]
-        lms.WRITERS[kind](lms.export_rows(grades, roster), _exercises(grades), target)
+        columns = _exercises(grades, chosen.exercises)
+        lms.WRITERS[kind](lms.export_rows(grades, roster), columns, target)
         written.append(target)
     for line in batch.summary(grades, new, time.perf_counter() - started):
         print(line)
@@ -126,27 +147,31 @@ def _deadline(text: str | None) -> datetime | None:
     return when if when.tzinfo else when.astimezone()  # no zone given: this machine's
 
 
-def _exercise_reader(given: str | None) -> Callable[[Path], str | None]:
+def _exercise_reader(
+    given: str | None, known: Mapping[str, Exercise]
+) -> Callable[[Path], str | None]:
     """Read the exercise a notebook names (None when it names none or cannot be read)."""
     from orderkit.classroom.grading.notebooks import exercise_of, read_notebook
 
     def read(path: Path) -> str | None:
         try:
-            return exercise_of(read_notebook(path.read_bytes(), path.name), given)
+            return exercise_of(read_notebook(path.read_bytes(), path.name), given, known)
         except (ClassroomError, OSError):
             return given
 
     return read
 
 
-def _exercises(grades: Sequence[Grade]) -> list[tuple[str, str, float]]:
+def _exercises(
+    grades: Sequence[Grade], known: Mapping[str, Exercise]
+) -> list[tuple[str, str, float]]:
     """(id, title, maximum points) of each exercise graded, in the order first met."""
     seen: dict[str, tuple[str, str, float]] = {}
     for grade in grades:
         key = grade.exercise or ""
         if key not in seen:
-            known = catalogues.EXERCISES.get(key)
-            title = known.title if known else key or "orderkit"
+            exercise = known.get(key)
+            title = exercise.title if exercise else key or "orderkit"
             seen[key] = (key, title, grade.max_points)
     return list(seen.values())
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +17,7 @@ import nbformat
 import pytest
 
 from tests.classroom.cli import run_orderkit
+from tests.classroom.courses import ORDERS_REVERSED, QUANTITY_ONE
 from tests.classroom.test_grading import GOOD_TESTS, SETUP, WEAK_TESTS
 
 ROSTER = """id,name,email
@@ -184,3 +187,107 @@ def test_a_path_that_does_not_exist_grades_nothing(course: Path) -> None:
     assert done.returncode == 2
     assert "no such file or folder: nosuch" in done.stderr
     assert not (course / "typo").exists()
+
+
+COURSE = """
+[course]
+name = "CS 101 testing"
+bugs = ["bugs.toml"]
+private = ["private/bugs.toml"]
+deadline = "2026-12-10T23:59:00+00:00"
+roster = "roster.csv"
+
+[[exercise]]
+id = "store-contract"
+title = "The store's contract"
+levels = ["integration"]
+points = 10
+"""
+ORDER_TEST = """
+def test_orders_are_listed_oldest_first():
+    orders = OrderService(InventoryService({1: 10, 2: 5}))
+    orders.create_order(1, 2)
+    orders.create_order(2, 3)
+    assert [o["item_id"] for o in orders.list_orders()] == [1, 2]
+"""
+QUANTITY_TEST = """
+def test_an_order_records_its_quantity():
+    orders = OrderService(InventoryService({1: 10}))
+    orders.create_order(1, 3)
+    assert orders.list_orders()[0]["quantity"] == 3
+"""
+IMPORTS = (
+    "from orderkit import InventoryService, OrderService\nfrom orderkit.classroom import check"
+)
+
+
+@pytest.mark.slow
+def test_a_course_grades_its_own_exercise_with_weights_points_and_hidden_bugs(
+    tmp_path: Path,
+) -> None:
+    course = tmp_path / "my-course"
+    (course / "private").mkdir(parents=True)
+    (course / "course.toml").write_text(COURSE, encoding="utf-8")
+    (course / "bugs.toml").write_text(ORDERS_REVERSED, encoding="utf-8")
+    (course / "private" / "bugs.toml").write_text(
+        QUANTITY_ONE.replace('level = "integration"', 'level = "integration"\nweight = 3'),
+        encoding="utf-8",
+    )
+    (course / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    (course / "submissions").mkdir()
+    for name, tests in (("jdoe", ORDER_TEST), ("oali", ORDER_TEST + QUANTITY_TEST)):
+        book = nbformat.v4.new_notebook()
+        book.cells = [nbformat.v4.new_code_cell(c) for c in (IMPORTS, tests)]
+        book.cells.append(nbformat.v4.new_code_cell('check("store-contract")'))
+        nbformat.write(book, course / "submissions" / f"{name}.ipynb")
+
+    done = run_orderkit(
+        "grade", "submissions/", "--out", "grades", "--course", ".", "--export", "moodle",
+        "--quiet",
+        cwd=course,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    rows = _rows(course / "grades" / "grades.csv")
+    jane, omar = rows["Jane Doe"], rows["Omar Ali"]
+    assert (jane["exercise"], jane["total"], jane["max_points"]) == ("store-contract", "2", "10")
+    assert (jane["points"], jane["score"], jane["notes"]) == ("2.5", "25.0", "")  # 1 of 4
+    assert (omar["points"], omar["score"]) == ("10", "100.0")
+    assert "2 on the roster sent nothing: Anna Smith, Li Wu" in done.stdout
+    pages = {
+        json.loads(p.read_text())["student"]["name"]: p
+        for p in (course / "grades" / "feedback").glob("*.json")
+    }
+    jane_page = pages["Jane Doe"].with_suffix(".html").read_text(encoding="utf-8")
+    assert "Hidden bugs" in jane_page
+    assert "0 of 1 caught" in jane_page
+    assert "quantity of 1" not in jane_page
+    assert "quantity" not in json.dumps(json.loads(pages["Jane Doe"].read_text()))
+    assert "The store&#39;s contract" in jane_page
+    report = (course / "grades" / "report.html").read_text(encoding="utf-8")
+    assert "An order records a quantity of 1 (hidden from students)" in report
+    with (course / "grades" / "moodle-import.csv").open(newline="") as handle:
+        export = {r["Email address"]: r for r in csv.DictReader(handle)}
+    assert export["oali@school.edu"]["The store's contract"] == "10"
+
+
+@pytest.mark.slow
+def test_a_reader_that_goes_away_leaves_no_traceback(tmp_path: Path) -> None:
+    """``orderkit grade ... | head -1``: the pipe closes before the summary is printed."""
+    (tmp_path / "essay.txt").write_text("not a notebook")
+    grading = subprocess.Popen(
+        [sys.executable, "-m", "orderkit", "grade", "essay.txt", "--out", "grades", "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert grading.stdout is not None
+    grading.stdout.close()  # as head does once it has its line
+
+    _, errors = grading.communicate(timeout=120)
+
+    assert "Traceback" not in errors
+    assert "BrokenPipeError" not in errors
+    assert grading.returncode == 1  # an essay is not graded, and the output was cut short
+    assert (tmp_path / "grades" / "grades.csv").exists()

@@ -42,3 +42,20 @@ def test_the_view_names_caught_bugs_and_only_hints_at_the_others() -> None:
     assert view["score"] == {"percent": 50.0, "points": 5.0, "max_points": 10}
     assert view["schema"] == SCHEMA
     jsonschema.validate(view, _schema())
+
+
+def test_weights_share_the_points_and_hidden_bugs_are_only_counted() -> None:
+    chaffs = (
+        ChaffResult("a", "Heavy bug", "unit", "h1", ("test_a",), weight=3.0),
+        ChaffResult("b", "Light bug", "unit", "h2", ()),
+        ChaffResult("c", "Secret caught", "unit", "h3", ("test_a",), private=True),
+        ChaffResult("d", "Secret missed", "unit", "h4", (), private=True),
+    )
+    view = student_view(CheckResult((Verdict("test_a", "valid"),), chaffs), max_points=12)
+    text = json.dumps(view)
+
+    assert view["score"] == {"percent": 66.7, "points": 8.0, "max_points": 12}
+    assert view["hidden"] == {"caught": 1, "total": 2}
+    assert "Secret" not in text
+    assert "h3" not in text
+    assert "h4" not in text

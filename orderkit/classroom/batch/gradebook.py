@@ -257,6 +257,13 @@ class Book:
         with (self.out / "grades.csv").open("a", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerow(grade.row())
 
+    def drop_stale(self) -> None:
+        """Remove the result files of rows another provenance graded and no run replaced:
+        ``results/`` then holds only rows graded alike (what ``bugs check --graded`` reads)."""
+        for grade in self.stale.values():
+            (self.out / "results" / f"{grade.slug}.json").unlink(missing_ok=True)
+        self.stale.clear()
+
     def rewrite(self, grades: Sequence[Grade]) -> None:
         """grades.csv anew, in this order (at the start, and in submission order at the end)."""
         partial = self.out / "grades.csv.part"

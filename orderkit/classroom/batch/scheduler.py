@@ -189,6 +189,7 @@ def grade_all(
         (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
     )
     book.rewrite(grades)
+    book.drop_stale()
     book.write_provenance(
         provenance,
         isolation={"ns": sandbox.NAMESPACES, "pg": "process group only (no namespaces)"},

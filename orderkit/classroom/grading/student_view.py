@@ -21,18 +21,10 @@ SCHEMA = "orderkit-feedback/1"
 """The value of the data's ``schema`` key: bumped when a key changes meaning or goes."""
 
 
-def _private(chaff: Any) -> bool:
-    return bool(getattr(chaff, "private", False))  # a field of the course model
-
-
-def _weight(chaff: Any) -> float:
-    return float(getattr(chaff, "weight", 1.0))  # a field of the course model
-
-
 def share(result: CheckResult) -> float:
     """Each caught bug's weight over all the bugs' weights, 0.0 to 1.0 (0.0: no bugs)."""
-    total = sum(_weight(c) for c in result.chaffs)
-    return sum(_weight(c) for c in result.chaffs if c.caught) / total if total else 0.0
+    total = sum(c.weight for c in result.chaffs)
+    return sum(c.weight for c in result.chaffs if c.caught) / total if total else 0.0
 
 
 def points(result: CheckResult, maximum: float) -> float:
@@ -53,8 +45,8 @@ def student_view(
     ``max_points`` is the exercise's maximum (its ``points`` in the course); ``title`` the
     exercise's title, shown beside its id.
     """
-    public = [c for c in result.chaffs if not _private(c)]
-    hidden = [c for c in result.chaffs if _private(c)]
+    public = [c for c in result.chaffs if not c.private]
+    hidden = [c for c in result.chaffs if c.private]
     tests = []
     for verdict in result.verdicts:
         entry: dict[str, Any] = {"name": verdict.name, "status": verdict.status}

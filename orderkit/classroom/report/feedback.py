@@ -11,27 +11,30 @@ valid with why, misconceptions named. A teacher can mail or upload the pages as 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from orderkit.classroom.batch.gradebook import Grade
-from orderkit.classroom.bugs.catalogue import EXERCISES
+from orderkit.classroom.bugs.catalogue import EXERCISES, Exercise
 from orderkit.classroom.grading.results import CheckResult
 from orderkit.classroom.grading.student_view import student_view
 
 FOLDER = "feedback"
 
 
-def exercise_title(exercise: str | None) -> str:
+def exercise_title(exercise: str | None, known: Mapping[str, Exercise] | None = None) -> str:
     """An exercise's title as students know it (its id when it has none)."""
-    known = EXERCISES.get(exercise or "")
-    return known.title if known else exercise or "All bugs"
+    found = (EXERCISES if known is None else known).get(exercise or "")
+    return found.title if found else exercise or "All bugs"
 
 
-def feedback_data(grade: Grade) -> dict[str, Any]:
-    """The student's data of ``grade``: :func:`student_view` and who, when, by what."""
-    title = exercise_title(grade.exercise)
+def feedback_data(grade: Grade, known: Mapping[str, Exercise] | None = None) -> dict[str, Any]:
+    """The student's data of ``grade``: :func:`student_view` and who, when, by what.
+
+    ``known`` are the exercises (a course's); the kit's when not given.
+    """
+    title = exercise_title(grade.exercise, known)
     result = grade.result or CheckResult(exercise=grade.exercise)
     data = student_view(result, max_points=grade.max_points, title=title)
     data["student"] = {
@@ -54,13 +57,15 @@ def render(data: dict[str, Any]) -> str:
     return str(environment().get_template("feedback.html").render(data=data))
 
 
-def write_feedback(grades: Sequence[Grade], out: Path) -> Path:
+def write_feedback(
+    grades: Sequence[Grade], out: Path, known: Mapping[str, Exercise] | None = None
+) -> Path:
     """``out/feedback/``: a page and its JSON per row; pages of rows no longer there go."""
     folder = out / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     keep = set()
     for grade in grades:
-        data = feedback_data(grade)
+        data = feedback_data(grade, known)
         (folder / f"{grade.slug}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
         (folder / f"{grade.slug}.html").write_text(render(data), encoding="utf-8")
         keep |= {f"{grade.slug}.json", f"{grade.slug}.html"}

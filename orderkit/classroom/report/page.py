@@ -12,13 +12,14 @@ from anywhere. ``grades.csv`` is not written here: the batch grader writes it ro
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
 import statistics
 import types
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 from orderkit.classroom.batch.gradebook import ISOLATION_CODES, PROVENANCE, Grade
 from orderkit.classroom.batch.lms import Student
 from orderkit.classroom.batch.submissions import Found
-from orderkit.classroom.bugs.catalogue import EXERCISES
+from orderkit.classroom.bugs.catalogue import EXERCISES, Exercise
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.report.feedback import FOLDER
 
@@ -113,7 +114,8 @@ def bug_rates(grades: Sequence[Grade]) -> list[BugRate]:
     seen: Counter[str] = Counter()
     for grade in grades:
         for chaff in grade.result.chaffs if grade.result else ():
-            titles.setdefault(chaff.name, (chaff.title, chaff.level))
+            hidden = " (hidden from students)" if chaff.private else ""
+            titles.setdefault(chaff.name, (chaff.title + hidden, chaff.level))
             seen[chaff.name] += 1
             caught[chaff.name] += chaff.caught
     return [BugRate(name, *titles[name], caught[name], seen[name]) for name in titles]
@@ -146,21 +148,26 @@ def invalid_tests(grades: Sequence[Grade]) -> list[InvalidTest]:
     return sorted(found, key=lambda test: (-test.students, test.name))
 
 
-def _title(exercise: str | None) -> str:
+def _title(exercise: str | None, known: Mapping[str, Exercise]) -> str:
     if exercise is None:
         return "No exercise named (graded on every bug)"
-    known = EXERCISES.get(exercise)
-    return f"{known.title} ({exercise})" if known else exercise
+    found = known.get(exercise)
+    return f"{found.title} ({exercise})" if found else exercise
 
 
-def _order(exercise: str | None) -> tuple[int, str]:
-    ids = list(EXERCISES)
+def _order(exercise: str | None, known: Mapping[str, Exercise]) -> tuple[int, str]:
+    ids = list(known)
     if exercise is None:
         return (len(ids) + 1, "")
     return (ids.index(exercise) if exercise in ids else len(ids), exercise)
 
 
-def _section(exercise: str | None, graded: Sequence[Grade], not_graded: int) -> Section:
+def _section(
+    exercise: str | None,
+    graded: Sequence[Grade],
+    not_graded: int,
+    known: Mapping[str, Exercise],
+) -> Section:
     rates = bug_rates(graded)
     scores = [grade.score or 0.0 for grade in graded]
     grid = []
@@ -170,7 +177,7 @@ def _section(exercise: str | None, graded: Sequence[Grade], not_graded: int) -> 
     invalid = invalid_tests(graded)
     return Section(
         exercise=exercise,
-        title=_title(exercise),
+        title=_title(exercise, known),
         anchor="exercise-" + re.sub(r"[^a-z0-9]+", "-", (exercise or "none").lower()),
         grades=tuple(graded),
         not_graded=not_graded,
@@ -187,7 +194,9 @@ def _section(exercise: str | None, graded: Sequence[Grade], not_graded: int) -> 
     )
 
 
-def sections(grades: Sequence[Grade]) -> tuple[list[Section], list[Grade]]:
+def sections(
+    grades: Sequence[Grade], known: Mapping[str, Exercise] | None = None
+) -> tuple[list[Section], list[Grade]]:
     """One section per exercise among the graded, and the submissions not graded."""
     graded: dict[str | None, list[Grade]] = defaultdict(list)
     failed: Counter[str | None] = Counter()
@@ -196,12 +205,16 @@ def sections(grades: Sequence[Grade]) -> tuple[list[Section], list[Grade]]:
             graded[grade.exercise].append(grade)
         else:
             failed[grade.exercise] += 1
-    chosen = sorted(graded, key=_order)
-    return [_section(e, graded[e], failed[e]) for e in chosen], [g for g in grades if not g.graded]
+    known = EXERCISES if known is None else known
+    chosen = sorted(graded, key=lambda e: _order(e, known))
+    parts = [_section(e, graded[e], failed[e], known) for e in chosen]
+    return parts, [g for g in grades if not g.graded]
 
 
+@functools.cache
 def environment() -> Any:
-    """The Jinja environment of the report's templates (autoescaped, strict)."""
+    """The Jinja environment of the report's templates (autoescaped, strict; made once, so
+    each template is compiled once however many pages use it)."""
     import jinja2
 
     return jinja2.Environment(
@@ -219,9 +232,10 @@ def render(
     missing: Sequence[Student] = (),
     unknown: Sequence[Found] = (),
     provenance: dict[str, Any] | None = None,
+    exercises: Mapping[str, Exercise] | None = None,
 ) -> str:
-    """The page as text."""
-    parts, not_graded = sections(grades)
+    """The page as text (``exercises``: a course's; the kit's when not given)."""
+    parts, not_graded = sections(grades, exercises)
     kinds = {g.isolation_kind: g.isolation for g in grades if g.isolation_kind}
     legend = [(ISOLATION_CODES.get(kind, kind), detail) for kind, detail in sorted(kinds.items())]
     page: str = (
@@ -254,6 +268,7 @@ def write_report(
     *,
     missing: Sequence[Student] = (),
     unknown: Sequence[Found] = (),
+    exercises: Mapping[str, Exercise] | None = None,
 ) -> Path:
     """Write report.html into ``out`` (grades.csv is written row by row as grading goes)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -262,5 +277,12 @@ def write_report(
         provenance = json.loads((out / PROVENANCE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         provenance = {}
-    write_html(grades, html_path, missing=missing, unknown=unknown, provenance=provenance)
+    write_html(
+        grades,
+        html_path,
+        missing=missing,
+        unknown=unknown,
+        provenance=provenance,
+        exercises=exercises,
+    )
     return html_path
