@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from orderkit.classroom import EXERCISES, Catalogue, Implementation, load
+from orderkit.classroom import Catalogue, Implementation, load
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "teacher" / "bugs.md"
 COMMAND = ".venv/bin/python tools/bug_tables.py"
@@ -53,7 +53,7 @@ def _graded_in(catalogue: Catalogue, implementation: Implementation) -> str:
     """The exercises whose grading includes ``implementation`` ("all" left out: it has all)."""
     ids = [
         exercise_id
-        for exercise_id in EXERCISES
+        for exercise_id in catalogue.exercises
         if exercise_id != "all"
         and implementation in catalogue.for_exercise(exercise_id).implementations
     ]
@@ -70,12 +70,43 @@ def _wheats(catalogue: Catalogue) -> str:
     )
 
 
+def _changes(implementation: Implementation) -> str:
+    """Where an entry changes the kit: ``file: function``, each place once."""
+    places = [f"{c.file}: {c.within}" if c.within else c.file for c in implementation.changes]
+    return ", ".join(f"`{p}`" for p in dict.fromkeys(places))
+
+
 def _chaffs(catalogue: Catalogue) -> str:
     return _table(
-        ["chaff", "level", "graded in", "what is wrong (its title)", "hint shown before"],
         [
-            (f"`{c.name}`", c.level, _graded_in(catalogue, c), c.title, c.hint)
+            "chaff",
+            "level",
+            "graded in",
+            "what is wrong (its title)",
+            "hint shown before",
+            "changes",
+        ],
+        [
+            (f"`{c.name}`", c.level, _graded_in(catalogue, c), c.title, c.hint, _changes(c))
             for c in catalogue.of_kind("chaff")
+        ],
+    )
+
+
+def _exercises(catalogue: Catalogue) -> str:
+    return _table(
+        ["exercise", "title", "graded by", "points"],
+        [
+            (
+                f"`{e.id}`",
+                e.title,
+                ", ".join(
+                    [f"{level} chaffs" for level in e.levels]
+                    + [f"`{b}`" if b != "*" else "every chaff" for b in e.bugs]
+                ),
+                f"{e.points:g}",
+            )
+            for e in catalogue.exercises.values()
         ],
     )
 
@@ -88,6 +119,7 @@ def _misconceptions(catalogue: Catalogue) -> str:
 
 
 TABLES: dict[str, Callable[[Catalogue], str]] = {
+    "exercises": _exercises,
     "wheats": _wheats,
     "chaffs": _chaffs,
     "misconceptions": _misconceptions,

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Level,
         load,
     )
+    from orderkit.classroom.bugs.course import Course
     from orderkit.classroom.grading.results import ChaffResult, CheckResult, Verdict
     from orderkit.classroom.notebook.feedback import check, notebook_shell, track_cells
 
@@ -31,6 +32,7 @@ _WHERE = {
         ("EXERCISES", "LEVELS", "Catalogue", "Exercise", "Implementation", "Level", "load"),
         "bugs.catalogue",
     ),
+    "Course": "bugs.course",
     **dict.fromkeys(("check", "notebook_shell", "track_cells"), "notebook.feedback"),
     **dict.fromkeys(("ChaffResult", "CheckResult", "Verdict"), "grading.results"),
 }
@@ -65,6 +67,7 @@ __all__ = [
     "Catalogue",
     "ChaffResult",
     "CheckResult",
+    "Course",
     "Exercise",
     "Implementation",
     "Level",

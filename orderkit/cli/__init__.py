@@ -1,4 +1,4 @@
-"""The ``orderkit`` command line: ``release``, ``outputs``, ``grade`` and ``bugs check``."""
+"""The ``orderkit`` command line: ``release``, ``outputs``, ``grade``, ``gradescope``, ``bugs``."""
 
 from __future__ import annotations
 
@@ -14,13 +14,22 @@ from orderkit.errors import OrderkitError
 
 
 def _release(args: argparse.Namespace) -> int:
+    from orderkit.classroom.authoring.handout import release_course
     from orderkit.classroom.authoring.release import release
 
-    for done in release(args.sources, args.out):
+    course = len(args.sources) == 1 and args.sources[0].is_dir()
+    handout = release_course(args.sources[0], args.out) if course else None
+    for done in handout.notebooks if handout else release(args.sources, args.out):
         print(
             f"released {done.source} -> {done.target} "
             f"({done.solutions} solution(s) stubbed, {done.hidden} hidden test region(s) removed)"
         )
+    if handout:
+        for copied in handout.files:
+            print(f"copied {copied}")
+        for warning in handout.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"wrote {args.out}/: hand out this folder (the course file, public bugs and all)")
     return Exit.OK
 
 
@@ -47,6 +56,12 @@ def _grade(args: argparse.Namespace) -> int:
     return grade(args)
 
 
+def _gradescope(args: argparse.Namespace) -> int:
+    from orderkit.cli.commands import gradescope
+
+    return gradescope(args)
+
+
 def _bugs(args: argparse.Namespace) -> int:
     from orderkit.cli.commands import bugs
 
@@ -62,10 +77,19 @@ def parser() -> argparse.ArgumentParser:
 
     release = commands.add_parser(
         "release",
-        help="write student versions of instructor notebooks",
-        description="Stub solutions, remove hidden tests and clear outputs.",
+        help="write student versions of instructor notebooks, or a course's student folder",
+        description="Stub solutions, remove hidden tests and clear outputs. Given a course "
+        "folder (with course.toml), write a student folder: every notebook of source/, the "
+        "files they link or load, the public catalogues and a public course.toml; never a "
+        "solution or a private bug (each reference not shipped is a warning).",
     )
-    release.add_argument("sources", nargs="+", type=Path, metavar="SOURCE")
+    release.add_argument(
+        "sources",
+        nargs="+",
+        type=Path,
+        metavar="SOURCE",
+        help="instructor notebooks, or one course folder",
+    )
     release.add_argument("--out", required=True, type=Path, metavar="DIR")
     release.set_defaults(run=_release)
 
@@ -89,7 +113,8 @@ def parser() -> argparse.ArgumentParser:
         nargs="+",
         type=Path,
         metavar="SUBMISSION",
-        help="notebooks, or folders of notebooks (searched recursively)",
+        help="notebooks, folders of notebooks (searched recursively), or zip files as Canvas "
+        "and Moodle download them",
     )
     grade.add_argument("--out", required=True, type=Path, metavar="DIR")
     grade.add_argument("--exercise", help="exercise id (default: read from each notebook)")
@@ -119,8 +144,78 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--force", action="store_true", help="grade again what --out already has a row for"
     )
+    grade.add_argument(
+        "--course",
+        type=Path,
+        metavar="DIR",
+        help="a course folder (course.toml): its catalogues, private ones too, its exercises "
+        "and points, and its roster and deadline unless --roster or --deadline is given",
+    )
+    grade.add_argument(
+        "--roster",
+        type=Path,
+        metavar="CSV",
+        help="the class list (columns id, name, email): names students, lists who sent nothing",
+    )
+    grade.add_argument(
+        "--deadline",
+        metavar="WHEN",
+        help="ISO 8601 time, e.g. 2026-12-10T23:59+01:00: files from later are flagged late "
+        "(besides those the LMS marked LATE)",
+    )
+    grade.add_argument(
+        "--export",
+        action="append",
+        default=[],
+        choices=["canvas", "moodle"],
+        help="also write a file that gradebook imports as it is (repeat for both)",
+    )
     grade.add_argument("--quiet", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
+
+    gradescope = commands.add_parser(
+        "gradescope",
+        help="write a Gradescope autograder (setup.sh, run_autograder, the kit, the bugs)",
+        description="Write the files of a Gradescope autograder into --out, and "
+        "autograder.zip, the file to upload: Gradescope grades each submission in its own "
+        "container with the same clean runs as orderkit grade.",
+    )
+    gradescope.add_argument(
+        "source",
+        nargs="?",
+        type=Path,
+        metavar="COURSE_OR_CATALOGUE",
+        help="a course folder (or its course.toml): its catalogues, public and private, and "
+        "its exercises; or a catalogue file of public bugs (default: the kit's only)",
+    )
+    gradescope.add_argument("--out", required=True, type=Path, metavar="DIR")
+    gradescope.add_argument(
+        "--private",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="without a course: a catalogue file of private bugs, which count but whose "
+        "titles students never see (repeat for more)",
+    )
+    gradescope.add_argument("--exercise", help="exercise id (default: read from the notebook)")
+    gradescope.add_argument(
+        "--no-kit-bugs",
+        action="store_true",
+        help="without a course: leave out the kit's own catalogue",
+    )
+    gradescope.add_argument(
+        "--wheel", type=Path, metavar="FILE", help="the kit's wheel (default: built here)"
+    )
+    same = "as for orderkit grade"
+    gradescope.add_argument(
+        "--timeout", type=float, default=SUBMISSION_TIMEOUT, help=f"seconds per run, {same}"
+    )
+    gradescope.add_argument("--memory", type=int, default=MEMORY_MIB, help=f"MiB, {same}")
+    gradescope.add_argument(
+        "--test-timeout", type=float, default=TEST_TIMEOUT, help=f"seconds per test, {same}"
+    )
+    gradescope.set_defaults(run=_gradescope)
 
     bugs = commands.add_parser(
         "bugs",
@@ -140,6 +235,20 @@ def parser() -> argparse.ArgumentParser:
     )
     bugs.add_argument(
         "--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP
+    )
+    bugs.add_argument(
+        "--course",
+        type=Path,
+        metavar="DIR",
+        help="a course folder: its catalogues (private ones too), and its source/*.ipynb "
+        "as the solutions unless --solution is given",
+    )
+    bugs.add_argument(
+        "--graded",
+        type=Path,
+        metavar="DIR",
+        help="the --out folder of orderkit grade: list the bugs nobody caught, those "
+        "everybody caught, and the kit functions no chaff changes",
     )
     bugs.set_defaults(run=_bugs)
     return main

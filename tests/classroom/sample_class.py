@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from orderkit.classroom.batch.scheduler import Grade
+from orderkit.classroom.batch.gradebook import Grade
 from orderkit.classroom.bugs.catalogue import Level
 from orderkit.classroom.grading.results import ChaffResult, CheckResult, Status, Verdict
 
@@ -24,6 +24,7 @@ INTEGRATION_BUGS: list[tuple[str, Level]] = [
 ]
 HTML_NAME = "<script>alert(1)</script>"
 ISOLATION = "own PID, mount and network namespaces"
+KIND = "namespaces"
 RESTOCK_WRONG = "fails on correct code: assert 8 == 9"
 
 
@@ -56,12 +57,16 @@ def graded(
     )
     result = CheckResult(tuple(verdicts), chaffs, isolation=ISOLATION, exercise=exercise)
     path = f"submissions/{student}.ipynb"
-    return Grade(student, path, f"/course/{path}", result, notes, ISOLATION, exercise)
+    return Grade(
+        student, path, f"/course/{path}", result, notes, ISOLATION, exercise, isolation_kind=KIND
+    )
 
 
 def not_graded(student: str, reason: str, exercise: str | None = None) -> Grade:
     path = f"submissions/{student}.ipynb"
-    return Grade(student, path, f"/course/{path}", None, reason, ISOLATION, exercise)
+    return Grade(
+        student, path, f"/course/{path}", None, reason, ISOLATION, exercise, isolation_kind=KIND
+    )
 
 
 def sample_class() -> list[Grade]:

@@ -9,7 +9,8 @@ import pytest
 
 from orderkit.classroom import EXERCISES, load
 from orderkit.classroom.authoring.release import student_version
-from orderkit.classroom.batch.scheduler import Grade, grade_all
+from orderkit.classroom.batch.gradebook import Grade
+from orderkit.classroom.batch.scheduler import grade_all
 
 CHAFFS = load().of_kind("chaff")
 

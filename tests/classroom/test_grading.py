@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import nbformat
@@ -174,7 +175,7 @@ def test_bad_submissions_get_a_clear_row(
 def test_hostile_submissions_do_not_change_the_others_grades(
     graded: tuple[dict[str, dict[str, str]], Path, Path],
 ) -> None:
-    rows, _, _ = graded
+    rows, out, _ = graded
     survivors = [
         "good",
         "reordered",
@@ -190,7 +191,10 @@ def test_hostile_submissions_do_not_change_the_others_grades(
     ]
 
     assert {rows[name]["caught"] for name in survivors} == {rows["good"]["caught"]}
-    assert "own PID, mount and network namespaces" in rows["good"]["isolation"]
+    assert rows["good"]["isolation"] == "ns"  # a short code, spelled out once in the legend
+    legend = json.loads((out / "provenance.json").read_text())["isolation"]["ns"]
+    assert "own PID, mount and network namespaces" in legend
+    assert legend in (out / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -318,3 +322,20 @@ def test_a_notebook_saved_in_the_browser_site_is_graded_like_any_other(tmp_path:
     assert (row["status"], row["exercise"]) == ("graded", "unit-tests")
     assert int(row["valid_tests"]) >= 2
     assert int(row["caught"]) >= 2
+
+
+@pytest.mark.slow
+def test_a_file_changed_in_place_is_graded_again(tmp_path: Path) -> None:
+    path = _write(tmp_path, "ann", SUBMISSIONS["weak"])
+    out = tmp_path / "o"
+    assert run_orderkit("grade", path, "--out", out, "--quiet").returncode == 0
+    with (out / "grades.csv").open() as handle:
+        [before] = list(csv.DictReader(handle))
+    _write(tmp_path, "ann", SUBMISSIONS["good"])  # same name, new content
+
+    again = run_orderkit("grade", path, "--out", out, "--quiet")
+
+    assert "(1 graded now" in again.stdout
+    with (out / "grades.csv").open() as handle:
+        [after] = list(csv.DictReader(handle))
+    assert float(after["score"]) > float(before["score"])

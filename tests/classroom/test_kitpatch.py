@@ -97,3 +97,56 @@ def test_a_change_that_does_not_fit_the_source_is_a_clear_error(
 ) -> None:
     with pytest.raises(CatalogueError, match=message):
         kitpatch.patched_sources((change,), "chaff 'x'")
+
+
+def test_a_change_in_a_function_matches_only_inside_it_and_survives_edits_elsewhere() -> None:
+    text = "def a():\n    return 1\n\n\nclass B:\n    def c(self):\n        return 1\n"
+    change = Change("x.py", "return 1", "return 2", within="B.c")
+
+    assert kitpatch._apply(change, text, "chaff 'x'").endswith("        return 2\n")
+    assert "    return 1\n" in kitpatch._apply(change, text, "chaff 'x'")
+    assert kitpatch._apply(change, "# moved\n" + text, "chaff 'x'").startswith("# moved\n")
+    with pytest.raises(CatalogueError, match="occurs 2 time"):
+        kitpatch._apply(Change("x.py", "return 1", "return 2"), text, "chaff 'x'")
+
+
+def test_a_change_that_no_longer_fits_names_the_entry_function_and_nearest_text() -> None:
+    wrong = Change(
+        "stores/memory.py",
+        "            available = self._stock.get(item_id,0)\n",
+        "",
+        within="MemoryStore.place_order",
+    )
+
+    with pytest.raises(CatalogueError) as error:
+        kitpatch.patched_sources((wrong,), "chaff 'mine'")
+
+    message = str(error.value)
+    assert message.startswith("chaff 'mine', change 1: the text to find occurs 0 time(s)")
+    assert "in MemoryStore.place_order (stores/memory.py)" in message
+    assert "nearest (line" in message
+    assert "available = self._stock.get(item_id, 0)" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "listed"),
+    [
+        (
+            Change("stores/memory.py", "x", "y", within="MemoryStore.order"),
+            "MemoryStore.place_order",
+        ),
+        (Change("store/memory.py", "x", "y"), "stores/memory.py"),
+        (Change("memory.txt", "x", "y"), "stores/memory.py"),
+    ],
+)
+def test_an_unknown_function_or_file_lists_the_valid_ones(change: Change, listed: str) -> None:
+    with pytest.raises(CatalogueError, match=listed):
+        kitpatch.patched_sources((change,), "chaff 'mine'")
+
+
+def test_the_kits_changes_name_their_functions_where_they_are_in_one() -> None:
+    from orderkit.classroom import load
+
+    changes = [c for i in load().implementations for c in i.changes]
+
+    assert sum(bool(c.within) for c in changes) >= len(changes) * 3 // 4

@@ -316,3 +316,39 @@ def test_a_result_as_a_cells_value_is_drawn_as_a_scoreboard() -> None:
 
     assert data["text/plain"] == str(PART_WAY)
     assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_a_parametrized_test_not_written_yet_is_listed_once() -> None:
+    names = [f"test_refuses_a_quantity[{q}]" for q in (0, -1, -3)]
+    result = CheckResult(verdicts=_not_written(*names, "test_later"))
+
+    assert result.not_written == ("test_refuses_a_quantity", "test_later")
+    assert result.summary().startswith("0 valid tests, 2 not written yet")
+    assert str(result).count("test_refuses_a_quantity is not written yet") == 1
+    assert _html(_board(result)).count("test_refuses_a_quantity") == 1
+
+
+def test_hidden_bugs_are_counted_never_named_and_an_integration_bug_has_its_article() -> None:
+    chaffs = (
+        ChaffResult("a", "Secret title", "unit", "secret hint", ("test_x",), private=True),
+        ChaffResult("b", "Other secret", "unit", "other hint", (), private=True),
+        ChaffResult("c", "Public title", "integration", "public hint", ()),
+    )
+    result = CheckResult(verdicts=(Verdict("test_x", "valid"),), chaffs=chaffs)
+
+    for shown in (str(result), _html(_board(result))):
+        assert "hidden bugs: 1 of 2 caught" in shown
+        assert "secret" not in shown.lower()
+        assert "n integration bug" in shown
+
+
+def test_the_weighted_score_counts_each_bug_by_its_weight() -> None:
+    chaffs = (
+        ChaffResult("a", "A", "unit", "h", ("test_x",), weight=3.0),
+        ChaffResult("b", "B", "unit", "h", ()),
+    )
+    result = CheckResult(chaffs=chaffs)
+
+    assert result.score == 0.5
+    assert result.weighted_score == 0.75
+    assert CheckResult().weighted_score == 0.0

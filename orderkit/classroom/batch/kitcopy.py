@@ -49,7 +49,8 @@ def check(*args, **kwargs):
 '''
 
 
-def _kit_paths() -> list[Path]:
+def kit_paths() -> list[Path]:
+    """The kit's files a run loads, relative to :data:`KIT` (also what provenance digests)."""
     found = []
     for path in sorted(KIT.rglob("*")):
         relative = path.relative_to(KIT)
@@ -75,7 +76,7 @@ def _parsed(implementation: Implementation) -> dict[str, ast.Module]:
     """Each kit module's syntax tree under ``implementation`` (parsed once)."""
     changed = implementation.sources()
     trees = {}
-    for relative in _kit_paths():
+    for relative in kit_paths():
         if relative.suffix == ".py" and relative.parts[0] != "classroom":
             path = relative.as_posix()
             text = changed.get(module_name(path)) or (KIT / relative).read_text(encoding="utf-8")
@@ -209,7 +210,7 @@ def kit_files(
     """
     files: dict[str, bytes] = {}
     compiled = _variant(implementation, alongside, rng.randrange(VARIANTS))
-    for relative in _kit_paths():
+    for relative in kit_paths():
         path = relative.as_posix()
         if path in compiled:
             code = _renamed(compiled[path], str(root / PACKAGE / path))

@@ -7,222 +7,47 @@ raw outcomes, which are parsed here as untrusted data, and the verdicts, catches
 are computed here. A run that crashes, exits, kills, forks, floods, loops or writes a
 malformed report costs its own submission's row, never another's.
 
-Each finished submission is written at once: a line of ``grades.csv`` and its full result
-in ``results/<student>.json``. A run that is stopped loses no finished row, and running the
-same command again grades only the submissions that have no row yet (``force`` regrades).
+Each finished submission is written at once (:mod:`orderkit.classroom.batch.gradebook`): a
+line of ``grades.csv`` and its full result in ``results/<student>.json``. A run that is
+stopped loses no finished row, and running the same command again grades only the
+submissions that have no row yet, whose file changed, or whose row another catalogue, kit
+or set of options graded (``force`` regrades all).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 import os
-import re
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orderkit.classroom.batch import cleanrun, limits, plan, sandbox
+from orderkit.classroom.batch import cleanrun, kitcopy, limits, plan, sandbox
 from orderkit.classroom.batch.cleanrun import End, Report, RunEnd
+from orderkit.classroom.batch.gradebook import Book, Grade, Provenance, now
+from orderkit.classroom.batch.submissions import Found
 from orderkit.classroom.batch.zygote import Zygote
 from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.grading.outcomes import Raw
-from orderkit.classroom.grading.results import (
-    CheckResult,
-    from_data,
-    summarise,
-    teacher_notes,
-    to_data,
-)
+from orderkit.classroom.grading.results import summarise, teacher_notes
 from orderkit.classroom.processes import loop
 from orderkit.classroom.runtime.testrun import Outcome, Ran
 
-CSV_COLUMNS = [
-    "student",
-    "file",
-    "exercise",
-    "status",
-    "score",
-    "caught",
-    "total",
-    "tests",
-    "valid_tests",
-    "not_valid",
-    "not_written",
-    "notes",
-    "limits",
-    "isolation",
-]
-GRADED, NOT_GRADED = "graded", "could not be graded"
 NO_ZYGOTE = "ORDERKIT_NO_ZYGOTE"
 """Set to 1 to start every run with ``exec`` instead of forking it from the clean zygote."""
-
-
-@dataclass(frozen=True)
-class Grade:
-    """One submission's row: a result, or why there is none."""
-
-    student: str
-    file: str  # as the teacher named it (relative paths stay relative)
-    source: str  # the absolute path: what a later run recognises
-    result: CheckResult | None = None
-    notes: str = ""
-    isolation: str = ""
-    exercise: str | None = None
-    digest: str = ""  # sha256 of the file graded: a changed file is graded again
-    limits: str = ""  # limits the submission ran into: "time", "processes"
-
-    @property
-    def graded(self) -> bool:
-        return self.result is not None
-
-    @property
-    def score(self) -> float | None:
-        """Percentage of the exercise's bugs caught; ``None`` when it could not be graded."""
-        return None if self.result is None else round(100 * self.result.score, 1)
-
-    def row(self) -> list[Any]:
-        """The CSV row; text a spreadsheet would read as a formula gets a leading quote."""
-        return [_plain(value) for value in self._row()]
-
-    def _row(self) -> list[Any]:
-        r = self.result
-        return [
-            self.student,
-            self.file,
-            self.exercise or "",
-            GRADED if r is not None else NOT_GRADED,
-            "" if self.score is None else f"{self.score:.1f}",
-            "" if r is None else r.caught,
-            "" if r is None else len(r.chaffs),
-            "" if r is None else len(r.tests),
-            "" if r is None else len(r.valid),
-            "" if r is None else len(r.invalid),
-            "" if r is None else len(r.not_written),
-            " ".join(self.notes.split()),  # one line: gradebooks mis-read quoted newlines
-            self.limits,
-            self.isolation,
-        ]
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "student": self.student,
-            "file": self.file,
-            "source": self.source,
-            "result": None if self.result is None else to_data(self.result),
-            "notes": self.notes,
-            "isolation": self.isolation,
-            "exercise": self.exercise,
-            "digest": self.digest,
-            "limits": self.limits,
-        }
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Grade:
-        result = data.get("result")
-        return cls(
-            data["student"],
-            data["file"],
-            data["source"],
-            None if result is None else from_data(result),
-            data.get("notes", ""),
-            data.get("isolation", ""),
-            data.get("exercise"),
-            data.get("digest", ""),
-            data.get("limits", ""),
-        )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def expand(paths: Sequence[Path]) -> list[Path]:
-    """Replace each folder by the notebooks in it (recursively, checkpoints left out)."""
-    expanded: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-            if not found:
-                raise ClassroomError(f"{path}: a folder with no .ipynb file in it")
-            expanded += found
-        else:
-            expanded.append(path)
-    return expanded
-
-
-def students(paths: Sequence[Path]) -> list[str]:
-    """Name each submission: its file name, or its folder's name if file names repeat."""
-    stems = [p.stem for p in paths]
-    if len(set(stems)) == len(stems):
-        return stems
-    parents = [p.resolve().parent.name for p in paths]
-    if len(set(parents)) == len(parents):
-        return parents
-    return [str(p) for p in paths]
-
-
-@dataclass
-class Book:
-    """The output folder: grades.csv, one JSON per submission, what is already there."""
-
-    out: Path
-    done: dict[str, Grade] = field(default_factory=dict)
-
-    @classmethod
-    def open(cls, out: Path, *, force: bool) -> Book:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "results").mkdir(exist_ok=True)
-        book = cls(out)
-        if force:
-            for old in (out / "results").glob("*.json"):
-                old.unlink()
-            (out / "grades.csv").unlink(missing_ok=True)
-        for saved in sorted((out / "results").glob("*.json")):
-            try:
-                grade = Grade.from_data(json.loads(saved.read_text(encoding="utf-8")))
-            except (ValueError, KeyError, TypeError):
-                continue  # a file cut short by a crash: grade that one again
-            book.done[grade.source] = grade
-        book.rewrite(list(book.done.values()))
-        return book
-
-    def add(self, grade: Grade) -> None:
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", grade.student)[:60].strip("_") or "student"
-        tag = hashlib.sha256(grade.source.encode()).hexdigest()[:8]  # names may look alike
-        target = self.out / "results" / f"{name}-{tag}.json"
-        partial = target.with_suffix(".json.part")
-        partial.write_text(json.dumps(grade.to_data(), indent=1), encoding="utf-8")
-        os.replace(partial, target)  # a crash leaves the old file or the new one, never half
-        self.done[grade.source] = grade
-        with (self.out / "grades.csv").open("a", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerow(grade.row())
-
-    def rewrite(self, grades: Sequence[Grade]) -> None:
-        """grades.csv anew, in this order (at the start, and in submission order at the end)."""
-        partial = self.out / "grades.csv.part"
-        with partial.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            for grade in grades:
-                writer.writerow(grade.row())
-        os.replace(partial, self.out / "grades.csv")
 
 
 @dataclass
 class _Submission:
     """One notebook being graded: its runs' reports as they come in."""
 
-    student: str
+    found: Found
     path: Path
     digest: str
     cells: list[tuple[str, str]] = field(default_factory=list)
@@ -235,24 +60,26 @@ class _Submission:
     planned: bool = False  # the second part of the schedule is in the queue
     looked: bool = False  # a cell looked at the kit's code: no test is graded, score 0
     endings: list[tuple[Implementation, RunEnd]] = field(default_factory=list)  # how runs ended
+    graded_by: str = ""  # the provenance's key
+    max_points: float = 100.0
 
 
-def _read(student: str, path: Path, catalogue: Catalogue, exercise_id: str | None) -> _Submission:
+def _read(found: Found, catalogue: Catalogue, exercise_id: str | None) -> _Submission:
     """Read and parse a submission here, in the grader (data only: no cell runs here)."""
     from orderkit.classroom.grading.notebooks import exercise_of, read_notebook
 
-    source = str(path.resolve())
+    path = found.path
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return _Submission(student, path, "", error="no such file", exercise=exercise_id)
+        return _Submission(found, path, "", error="no such file", exercise=exercise_id)
     except OSError as error:
         reason = f"cannot read the file ({error.strerror})"
-        return _Submission(student, path, "", error=reason, exercise=exercise_id)
-    submission = _Submission(student, path, hashlib.sha256(data).hexdigest())
+        return _Submission(found, path, "", error=reason, exercise=exercise_id)
+    submission = _Submission(found, path, hashlib.sha256(data).hexdigest())
     try:
         notebook = read_notebook(data, path.name)
-        submission.exercise = exercise_of(notebook, exercise_id)
+        submission.exercise = exercise_of(notebook, exercise_id, catalogue.exercises)
     except ClassroomError as error:
         submission.error = str(error)
         submission.exercise = exercise_id
@@ -262,12 +89,11 @@ def _read(student: str, path: Path, catalogue: Catalogue, exercise_id: str | Non
         text = cell.get("source", "")
         if cell.get("cell_type") == "code" and isinstance(text, str) and text.strip():
             submission.cells.append((str(cell.get("id") or f"cell-{number}"), text))
-    del source
     return submission
 
 
 def grade_all(
-    paths: Sequence[Path],
+    paths: Sequence[Path | Found],
     out: Path,
     catalogue: Catalogue,
     *,
@@ -277,36 +103,62 @@ def grade_all(
     memory_mib: int = MEMORY_MIB,
     test_timeout: float = TEST_TIMEOUT,
     force: bool = False,
+    points: Mapping[str, float] | None = None,
     progress: Callable[[int], Any] | None = None,
     planned: Callable[[int], Any] | None = None,
+    told: Callable[[str], Any] | None = None,
 ) -> tuple[list[Grade], int]:
     """Grade what ``out`` has no good row for; return (every grade, how many were new).
 
-    Each submission is graded by clean runs (:mod:`orderkit.classroom.batch.cleanrun`), one per
-    implementation of its schedule (:mod:`orderkit.classroom.batch.plan`), at most ``jobs`` at
-    once; ``timeout`` bounds each run (CPU time, and wall-clock time as a backstop). This
-    process never runs a submission's code: it reads the runs' reports as untrusted data
-    and decides every verdict itself. A submission is graded again when its row says it
-    could not be graded, or when the file changed since (its digest differs).
-    ``planned`` hears how many will be graded.
+    ``paths`` are notebooks, or submissions already named
+    (:func:`orderkit.classroom.batch.submissions.collect`). Each submission is graded by
+    clean runs (:mod:`orderkit.classroom.batch.cleanrun`), one per implementation of its
+    schedule (:mod:`orderkit.classroom.batch.plan`), at most ``jobs`` at once; ``timeout``
+    bounds each run (CPU time, and wall-clock time as a backstop). This process never runs a
+    submission's code: it reads the runs' reports as untrusted data and decides every
+    verdict itself. A submission is graded again when its row says it could not be graded,
+    when the file changed since (its digest differs), or when its row was graded by another
+    kit, catalogue or options (:class:`Provenance`). ``points`` gives an exercise's maximum
+    points (100 when not given). ``planned`` hears how many will be graded, ``told`` why
+    rows kept from before are graded again.
     """
-    book = Book.open(out, force=force)
-    names = students(paths)
+    found = [p if isinstance(p, Found) else None for p in paths]
+    plain = [p for p in paths if not isinstance(p, Found)]
+    named = iter(Found(p, s) for p, s in zip(plain, students(plain), strict=True))
+    every = [f if f is not None else next(named) for f in found]
+    provenance = Provenance.of(
+        catalogue,
+        [kitcopy.KIT / p for p in kitcopy.kit_paths()],
+        exercise=exercise_id,
+        timeout=timeout,
+        memory_mib=memory_mib,
+        test_timeout=test_timeout,
+    )
+    book = Book.open(out, force=force, provenance=provenance)
     todo = []
-    for name, path in zip(names, paths, strict=True):
-        kept = book.done.get(str(path.resolve()))
-        if kept is None or not kept.graded or kept.digest != _digest(path):
-            todo.append((name, path))
+    for each in every:
+        kept = book.done.get(str(each.path.resolve()))
+        if kept is None or not kept.graded or kept.digest != _digest(each.path):
+            todo.append(each)
+    again = sum(str(f.path.resolve()) in book.stale for f in todo)
+    if again and told:
+        told(
+            f"{again} row(s) graded again: graded before with another kit, catalogue or options "
+            f"(now {provenance.key}; see {out / 'provenance.json'})"
+        )
     if planned:
         planned(len(todo))
     isolation = sandbox.probe() if todo else None
-    hidden = _hidden(paths, out, catalogue)
+    files = [f.path for f in every]
+    hidden = _hidden(files, out, catalogue)
     jobs = max(1, jobs or os.cpu_count() or 1)
     queue: deque[tuple[_Submission, Implementation]] = deque()
-    for student, path in todo:
-        submission = _read(student, path, catalogue, exercise_id)
+    for one in todo:
+        submission = _read(one, catalogue, exercise_id)
+        submission.graded_by = provenance.key
+        submission.max_points = (points or {}).get(submission.exercise or "", 100.0)
         if submission.error or submission.catalogue is None:
-            _finish(book, submission, "", timeout, progress)
+            _finish(book, submission, isolation, timeout, progress)
             continue
         runs = plan.first(submission.catalogue)
         submission.pending = len(runs)
@@ -330,12 +182,30 @@ def grade_all(
         if zygote is not None:
             zygote.close()
     limits.release()
-    order = {str(p.resolve()): i for i, p in enumerate(paths)}
+    order = {str(p.resolve()): i for i, p in enumerate(files)}
     grades = sorted(
         (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
     )
     book.rewrite(grades)
+    book.drop_stale()
+    book.write_provenance(
+        provenance,
+        isolation={"ns": sandbox.NAMESPACES, "pg": "process group only (no namespaces)"},
+        graded_from=min((g.graded_at for g in grades if g.graded_at), default=""),
+        graded_to=max((g.graded_at for g in grades if g.graded_at), default=""),
+    )
     return grades, len(todo)
+
+
+def students(paths: Sequence[Path]) -> list[str]:
+    """Name each submission: its file name, or its folder's name if file names repeat."""
+    stems = [p.stem for p in paths]
+    if len(set(stems)) == len(stems):
+        return stems
+    parents = [p.resolve().parent.name for p in paths]
+    if len(set(parents)) == len(parents):
+        return parents
+    return [str(p) for p in paths]
 
 
 def _loop(
@@ -358,7 +228,7 @@ def _loop(
         if submission.error or submission.looked:  # its other runs would change nothing
             submission.pending -= 1
             if submission.pending == 0:
-                _finish(book, submission, _detail(isolation), timeout, progress)
+                _finish(book, submission, isolation, timeout, progress)
             return None
         assert isolation is not None
         return cleanrun.start(
@@ -388,7 +258,7 @@ def _loop(
             submission.pending = len(more)
             queue.extendleft((submission, i) for i in more)  # finish what is begun first
         if submission.pending == 0:
-            _finish(book, submission, _detail(isolation), timeout, progress)
+            _finish(book, submission, isolation, timeout, progress)
 
     loop.run(queue, start, ended, jobs)
 
@@ -418,14 +288,10 @@ _OUTCOME_OF: dict[End, Outcome] = {End.TIMED_OUT: "timeout", End.LOOKS: "inspect
 """The outcome of the test that was running when its run ended early, by how it ended."""
 
 
-def _detail(isolation: sandbox.Isolation | None) -> str:
-    return "" if isolation is None else isolation.detail
-
-
 def _finish(
     book: Book,
     submission: _Submission,
-    isolation: str,
+    isolation: sandbox.Isolation | None,
     timeout: float,
     progress: Callable[[int], Any] | None,
 ) -> None:
@@ -435,23 +301,34 @@ def _finish(
         progress(1)
 
 
-def _decide(submission: _Submission, isolation: str, timeout: float) -> Grade:
+def _decide(submission: _Submission, isolation: sandbox.Isolation | None, timeout: float) -> Grade:
+    found = submission.found
     base: dict[str, Any] = {
-        "student": submission.student,
+        "student": found.student,
         "file": str(submission.path),
         "source": str(submission.path.resolve()),
-        "isolation": isolation,
+        "isolation": "" if isolation is None else isolation.detail,
+        "isolation_kind": "" if isolation is None else isolation.kind,
         "exercise": submission.exercise,
         "digest": submission.digest,
         "limits": " ".join(sorted(submission.limits)),
+        "student_id": found.student_id,
+        "lms_id": found.lms_id,
+        "email": found.email,
+        "late": found.late,
+        "submitted": found.submitted,
+        "older": found.older,
+        "max_points": submission.max_points,
+        "graded_by": submission.graded_by,
+        "graded_at": now(),
     }
     if submission.error or submission.catalogue is None:
         return Grade(**base, notes=submission.error or "could not be graded")
     catalogue = submission.catalogue
     if submission.looked:  # its tests never ran: nothing caught, and the teacher is told why
-        result = summarise(Raw(isolation=isolation), catalogue, submission.exercise)
+        result = summarise(Raw(isolation=base["isolation"]), catalogue, submission.exercise)
         return Grade(**base, result=result, notes=f"a cell {End.LOOKS.value}; no test was run")
-    raw = plan.assemble(submission.reports, catalogue, isolation)
+    raw = plan.assemble(submission.reports, catalogue, base["isolation"])
     reference_name = catalogue.of_kind("wheat")[0].name
     reference = [r for i, r in submission.reports if i.name == reference_name]
     if not raw.tests and not any(r.ended for r in reference):

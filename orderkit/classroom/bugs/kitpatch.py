@@ -44,45 +44,77 @@ _SPECIAL = {
 
 @dataclass(frozen=True)
 class Change:
-    """Replace ``find`` by ``replace`` in one file of the kit, ``count`` times (exactly)."""
+    """Replace ``find`` by ``replace`` in one file of the kit, ``count`` times (exactly).
+
+    ``within`` (``in = "MemoryStore.place_order"`` in a catalogue) names the function, method
+    or class whose source alone is searched: an edit elsewhere in the file never breaks it.
+    """
 
     file: str  # relative to the package folder, e.g. "stores/memory.py"
     find: str
     replace: str
     count: int = 1
+    within: str = ""  # a qualified name in ``file``; empty: the whole file
 
 
 def module_name(file: str) -> str:
     """``"stores/memory.py"`` -> ``"orderkit.stores.memory"``."""
     path = Path(file)
     if path.suffix != ".py" or path.is_absolute() or ".." in path.parts:
-        raise CatalogueError(f"{file!r}: expected a .py file inside the kit, e.g. 'inventory.py'")
+        raise CatalogueError(
+            f"{file!r}: expected a .py file inside the kit; its files: {', '.join(kit_files())}"
+        )
     parts = path.with_suffix("").parts
     if parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join((PACKAGE, *parts))
 
 
+def kit_files() -> list[str]:
+    """The kit's own modules a bug may change (its classroom tools and command line not)."""
+    root = Path(importlib.import_module(PACKAGE).__file__ or "").parent
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if path.relative_to(root).parts[0] not in ("classroom", "cli", "__main__.py")
+    )
+
+
+def definitions(source: str) -> dict[str, tuple[int, int]]:
+    """Every function, method and class of ``source``: qualified name -> (first, last) line.
+
+    The first line is that of its first decorator, so a change may reach those too.
+    """
+    found: dict[str, tuple[int, int]] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{node.name}"
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                found.setdefault(name, (first, node.end_lineno or node.lineno))
+                visit(node.body, f"{name}.")
+
+    visit(ast.parse(source).body, "")
+    return found
+
+
 def patched_sources(changes: tuple[Change, ...], where: str) -> dict[str, str]:
     """Apply ``changes`` to the kit's source; return {module name: new source}.
 
-    Raises :class:`CatalogueError` naming ``where`` and the change when a ``find`` text does
-    not occur exactly ``count`` times, so a catalogue that no longer fits the code fails
-    loudly instead of testing the correct code under a bug's name.
+    Raises :class:`CatalogueError` naming ``where``, the change and the function when a
+    ``find`` text does not occur exactly ``count`` times (with the nearest text there is),
+    so a catalogue that no longer fits the code fails loudly instead of testing the correct
+    code under a bug's name.
     """
     sources: dict[str, str] = {}
     for number, change in enumerate(changes, start=1):
+        here = f"{where}, change {number}"
         name = module_name(change.file)
         text = sources.get(name)
         if text is None:
-            text = _original_source(name, where)
-        found = text.count(change.find)
-        if not change.find or found != change.count:
-            raise CatalogueError(
-                f"{where}, change {number}: the text to find occurs {found} time(s) in "
-                f"{change.file}, expected {change.count}"
-            )
-        sources[name] = text.replace(change.find, change.replace)
+            text = _original_source(name, here)
+        sources[name] = _apply(change, text, here)
     for name, text in sources.items():
         try:
             compile(text, name, "exec")
@@ -91,11 +123,54 @@ def patched_sources(changes: tuple[Change, ...], where: str) -> dict[str, str]:
     return sources
 
 
+def _apply(change: Change, text: str, where: str) -> str:
+    """``text`` with ``change`` made in it (inside ``change.within`` only, if named)."""
+    lines = text.splitlines(keepends=True)
+    first, last = 1, len(lines)
+    scope = change.file
+    if change.within:
+        known = definitions(text)
+        if change.within not in known:
+            raise CatalogueError(
+                f"{where}: no function or class {change.within!r} in {change.file}; "
+                f"there: {', '.join(known)}"
+            )
+        first, last = known[change.within]
+        scope = f"{change.within} ({change.file})"
+    before, part, after = lines[: first - 1], "".join(lines[first - 1 : last]), lines[last:]
+    found = part.count(change.find) if change.find else 0
+    if found != change.count:
+        raise CatalogueError(
+            f"{where}: the text to find occurs {found} time(s) in {scope}, expected "
+            f"{change.count}{_nearest(part, change.find, first) if found == 0 else ''}"
+        )
+    return "".join(before) + part.replace(change.find, change.replace) + "".join(after)
+
+
+def _nearest(text: str, find: str, first: int) -> str:
+    """ "; nearest (line N): ..." - the lines of ``text`` most like ``find``, to fix it by."""
+    wanted = find.strip("\n").splitlines() or [""]
+    lines = text.splitlines()
+    size = len(wanted)
+    best, where = 0.0, 0
+    for start in range(max(1, len(lines) - size + 1)):
+        window = "\n".join(lines[start : start + size])
+        ratio = difflib.SequenceMatcher(None, "\n".join(wanted), window, autojunk=False).ratio()
+        if ratio > best:
+            best, where = ratio, start
+    if best < 0.5:
+        return ""
+    shown = "\n".join(lines[where : where + size])
+    return f"; nearest (line {first + where}, {best:.0%} alike):\n{shown}"
+
+
 def _original_source(name: str, where: str) -> str:
     try:
         module = importlib.import_module(name)
     except ImportError:
-        raise CatalogueError(f"{where}: no module {name} in the kit") from None
+        raise CatalogueError(
+            f"{where}: no module {name} in the kit; its files: {', '.join(kit_files())}"
+        ) from None
     return Path(module.__file__ or "").read_text(encoding="utf-8")
 
 

@@ -36,6 +36,7 @@ class Verdict:
     status: Status
     message: str = ""
     asserts: bool = True
+    belief: str = ""  # the misconception a test that fails on correct code holds, if known
 
     @property
     def valid(self) -> bool:
@@ -52,6 +53,8 @@ class ChaffResult:
     hint: str
     caught_by: tuple[str, ...]
     hung: tuple[str, ...] = ()  # valid tests that were stopped on this bug
+    private: bool = False  # a hidden bug: graded in the batch, its title never shown
+    weight: float = 1.0  # its weight in the exercise's points
 
     @property
     def caught(self) -> bool:
@@ -85,7 +88,19 @@ class CheckResult:
 
     @property
     def not_written(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.verdicts if v.status == "not-written")
+        """Tests not written yet, a parametrized one once (not once per parameter)."""
+        return tuple(v.name for v in self.listed() if v.status == "not-written")
+
+    def listed(self) -> tuple[Verdict, ...]:
+        """The verdicts as shown: a parametrized test not written yet once, by its name."""
+        shown: dict[str, Verdict] = {}
+        for verdict in self.verdicts:
+            if verdict.status == "not-written":
+                base = verdict.name.split("[", 1)[0]
+                shown.setdefault(base, dataclasses.replace(verdict, name=base))
+            else:
+                shown[verdict.name] = verdict
+        return tuple(shown.values())
 
     @property
     def invalid(self) -> dict[str, str]:
@@ -102,6 +117,12 @@ class CheckResult:
     def score(self) -> float:
         """Share of chaffs caught, 0.0 to 1.0 (0.0 when there is nothing to catch)."""
         return self.caught / len(self.chaffs) if self.chaffs else 0.0
+
+    @property
+    def weighted_score(self) -> float:
+        """Share of the chaffs' weights caught (the catalogue's ``weight``; 1 each: score)."""
+        total = sum(chaff.weight for chaff in self.chaffs)
+        return sum(c.weight for c in self.chaffs if c.caught) / total if total else 0.0
 
     def summary_counts(self) -> tuple[tuple[Count, str], ...]:
         """The parts of the summary line, each with what it counts (for the scoreboard)."""
@@ -143,7 +164,7 @@ class CheckResult:
             return lines[0]
         if not self.verdicts and not self.uncollected:
             lines.append(f"  . {NO_TESTS}")
-        for verdict in self.verdicts:
+        for verdict in self.listed():
             if verdict.status == "not-written":
                 lines.append(f"  . {verdict.name} is not written yet")
             elif not verdict.valid:
@@ -155,14 +176,34 @@ class CheckResult:
         for test, bugs in self.stopped_on_bugs().items():
             lines.append(f"  ~ {test} {stopped_on(bugs)}")
         for chaff in self.chaffs:
+            if chaff.private:
+                continue
             if chaff.caught:
                 by = ", ".join(chaff.caught_by)
                 lines.append(f"  [x] {chaff.title} ({chaff.level}): caught by {by}")
             elif self.show_titles:
                 lines.append(f"  [ ] {chaff.title} ({chaff.level}); hint: {chaff.hint}")
             else:
-                lines.append(f"  [ ] a {chaff.level} bug; hint: {chaff.hint}")
+                lines.append(f"  [ ] {a_bug(chaff.level)}; hint: {chaff.hint}")
+        if self.hidden:
+            lines.append(f"  {self.hidden_summary()}")
         return "\n".join(lines)
+
+    @property
+    def hidden(self) -> tuple[ChaffResult, ...]:
+        """The private bugs (batch grading only): counted, never named or hinted at."""
+        return tuple(chaff for chaff in self.chaffs if chaff.private)
+
+    def hidden_summary(self) -> str:
+        """What a student may know of the private bugs: how many their tests caught."""
+        caught = sum(chaff.caught for chaff in self.hidden)
+        return f"hidden bugs: {caught} of {len(self.hidden)} caught"
+
+
+def a_bug(level: str, capital: bool = False) -> str:
+    """``"a unit bug"``, ``"an integration bug"``: a bug named by its level alone."""
+    article = "an" if level[:1] in ("a", "e", "i", "o") else "a"
+    return f"{article.capitalize() if capital else article} {level} bug"
 
 
 def teacher_notes(result: CheckResult, cell_errors: Sequence[str], cut_off: bool) -> str:
@@ -226,7 +267,14 @@ def summarise(raw: Raw, catalogue: Catalogue, exercise: str | None = None) -> Ch
         hung = [t for t in failing if outcomes[t].outcome == "timeout"]
         chaffs.append(
             ChaffResult(
-                chaff.name, chaff.title, chaff.level, chaff.hint, tuple(failing), tuple(hung)
+                chaff.name,
+                chaff.title,
+                chaff.level,
+                chaff.hint,
+                tuple(failing),
+                tuple(hung),
+                private=chaff.private,
+                weight=chaff.weight,
             )
         )
     return CheckResult(
@@ -268,7 +316,7 @@ def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> Verdict:
         message = f"fails on correct code: {first.message}"
         if beliefs:
             message = f"fails on correct code: {beliefs[0]} ({first.message})"
-        return Verdict(test, "fails", message, asserts)
+        return Verdict(test, "fails", message, asserts, beliefs[0] if beliefs else "")
     for wheat in wheats[1:]:
         outcome = raw.outcomes.get(wheat.name, {}).get(test)
         if outcome is not None and outcome.outcome != "passed":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -11,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from orderkit.classroom.bugs import catalogue as catalogues
+from orderkit.classroom.bugs.course import for_notebook
 from orderkit.classroom.defaults import TEST_TIMEOUT
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.grading.engine import grade
@@ -45,8 +46,10 @@ def check(
 
     Every test must pass on each correct implementation (they differ only in what the
     contract leaves open); each bug is *caught* when at least one valid test fails on it.
-    ``exercise`` (e.g. ``"unit-tests"``) picks the bugs of that exercise; without it, the
-    whole catalogue is used. ``bugs`` adds a teacher's catalogue files. ``module`` is where
+    ``exercise`` (e.g. ``"unit-tests"``, or an id the course declares) picks the bugs of
+    that exercise; without it, the whole catalogue is used. The course is found from the
+    notebook's folder upwards (its ``course.toml``); ``bugs`` adds catalogue files, relative
+    to the notebook's folder. Private bugs never take part here. ``module`` is where
     the tests live (the notebook, by default: the tests of its cells as they are now). A
     test slower than ``timeout`` seconds on one implementation is stopped.
 
@@ -54,10 +57,10 @@ def check(
     scoreboard. ``print(result)`` gives the same as text. A failure of the grader itself
     is reported on the scoreboard as such, never as a verdict on the tests.
     """
-    chosen = catalogues.load([Path(b) for b in bugs]).for_exercise(exercise)
     deferred = _not_now.get()
     if deferred:
         return CheckResult(exercise=exercise, skipped_grading=deferred)
+    chosen = for_notebook(notebook_folder(), bugs).for_exercise(exercise)
     target = module if module is not None else _notebook()
     try:
         raw = grade(target, chosen, timeout=timeout)
@@ -83,6 +86,19 @@ def _notebook() -> ModuleType:
     registry = getattr(shell, _REGISTRY_KEY, None) if shell is not None else None
     namespace = shell.user_ns if shell is not None else vars(main)
     return test_module(namespace, registry.tests() if registry is not None else None)
+
+
+def notebook_folder() -> Path:
+    """The folder of the running notebook: the one Jupyter started the kernel for, or cwd.
+
+    Jupyter Server sets ``JPY_SESSION_NAME`` to the notebook's path when it starts the
+    kernel (and starts it in the notebook's folder); elsewhere (IPython, JupyterLite, a
+    test) the working directory stands in for it.
+    """
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if session.endswith(".ipynb") and Path(session).is_absolute() and Path(session).exists():
+        return Path(session).parent
+    return Path.cwd()
 
 
 def notebook_shell() -> Any:

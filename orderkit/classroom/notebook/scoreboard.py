@@ -22,6 +22,7 @@ from orderkit.classroom.grading.results import (
     ChaffResult,
     CheckResult,
     Verdict,
+    a_bug,
     stopped_on,
 )
 
@@ -142,8 +143,8 @@ def _head_html(result: CheckResult) -> str:
 
 def _tests_html(result: CheckResult) -> str:
     stopped = result.stopped_on_bugs()
-    width = max((len(v.name) for v in result.verdicts), default=0)
-    rows = [_test_row(v, stopped.get(v.name, 0), width) for v in result.verdicts]
+    width = max((len(v.name) for v in result.listed()), default=0)
+    rows = [_test_row(v, stopped.get(v.name, 0), width) for v in result.listed()]
     rows += [
         _line("⚠", "ok-invalid", f"could not collect <code>{_e(what)}</code>:", _e(why))
         for what, why in result.uncollected
@@ -196,7 +197,9 @@ def _line(mark: str, css: str, tag: str, why: str = "") -> str:
 def _bugs_html(result: CheckResult) -> str:
     if not result.chaffs:
         return ""
-    rows = [_bug_row(chaff, result.show_titles) for chaff in result.chaffs]
+    rows = [_bug_row(chaff, result.show_titles) for chaff in result.chaffs if not chaff.private]
+    if result.hidden:  # private bugs: how many, never which
+        rows.append(f"<tr><td></td><td>{_e(result.hidden_summary())}</td><td></td></tr>")
     return f'<h4>Bugs to catch</h4><table class="orderkit-score">{"".join(rows)}</table>'
 
 
@@ -207,7 +210,7 @@ def _bug_row(chaff: ChaffResult, show_titles: bool) -> str:
         what = f'{_e(chaff.title)}<br><span class="ok-muted">caught by {by}</span>'
     else:
         mark = '<span class="missed">✘ not yet</span>'
-        title = _e(chaff.title) if show_titles else f"A {_e(chaff.level)} bug"
+        title = _e(chaff.title) if show_titles else _e(a_bug(chaff.level, capital=True))
         what = f'{title}<br><span class="hint">Hint: {_e(chaff.hint)}</span>'
     level = f'<span class="level">{_e(chaff.level)}</span>'
     return f"<tr><td>{mark}</td><td>{what}</td><td>{level}</td></tr>"

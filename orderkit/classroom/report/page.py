@@ -1,26 +1,35 @@
 """report.html for a graded class: one self-contained page a teacher reads offline.
 
-The page has one section per exercise (its mean, a score histogram, the share of the class
-that caught each bug, a students x bugs grid, the tests the class most often got wrong,
-every student's row) and one section for the submissions that could not be graded, with
-why. Charts are inline PNG (:mod:`orderkit.classroom.report.charts`) and the page loads nothing
+The page opens with what graded the class (kit, catalogues and their digests, options,
+when: ``provenance.json``), then has one section per exercise (its mean, a score histogram,
+the share of the class that caught each bug, a students x bugs grid, the tests the class most
+often got wrong, every student's row with a link to their feedback page) and one section for
+the submissions that could not be graded, with why, and for the roster's students who sent
+nothing. Charts are inline PNG (:mod:`orderkit.classroom.report.charts`); one inline script
+sorts and filters the tables (the page reads as it is without it) and the page loads nothing
 from anywhere. ``grades.csv`` is not written here: the batch grader writes it row by row.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 import re
 import statistics
 import types
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from orderkit.classroom.batch.scheduler import Grade
-from orderkit.classroom.bugs.catalogue import EXERCISES
+from orderkit.classroom.batch.gradebook import ISOLATION_CODES, PROVENANCE, Grade
+from orderkit.classroom.batch.lms import Student
+from orderkit.classroom.batch.submissions import Found
+from orderkit.classroom.bugs.catalogue import EXERCISES, Exercise
 from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.report.feedback import FOLDER
 
 
 # Checked here, imported where used: the grader forks a worker per submission, and a
@@ -105,7 +114,8 @@ def bug_rates(grades: Sequence[Grade]) -> list[BugRate]:
     seen: Counter[str] = Counter()
     for grade in grades:
         for chaff in grade.result.chaffs if grade.result else ():
-            titles.setdefault(chaff.name, (chaff.title, chaff.level))
+            hidden = " (hidden from students)" if chaff.private else ""
+            titles.setdefault(chaff.name, (chaff.title + hidden, chaff.level))
             seen[chaff.name] += 1
             caught[chaff.name] += chaff.caught
     return [BugRate(name, *titles[name], caught[name], seen[name]) for name in titles]
@@ -138,21 +148,26 @@ def invalid_tests(grades: Sequence[Grade]) -> list[InvalidTest]:
     return sorted(found, key=lambda test: (-test.students, test.name))
 
 
-def _title(exercise: str | None) -> str:
+def _title(exercise: str | None, known: Mapping[str, Exercise]) -> str:
     if exercise is None:
         return "No exercise named (graded on every bug)"
-    known = EXERCISES.get(exercise)
-    return f"{known.title} ({exercise})" if known else exercise
+    found = known.get(exercise)
+    return f"{found.title} ({exercise})" if found else exercise
 
 
-def _order(exercise: str | None) -> tuple[int, str]:
-    ids = list(EXERCISES)
+def _order(exercise: str | None, known: Mapping[str, Exercise]) -> tuple[int, str]:
+    ids = list(known)
     if exercise is None:
         return (len(ids) + 1, "")
     return (ids.index(exercise) if exercise in ids else len(ids), exercise)
 
 
-def _section(exercise: str | None, graded: Sequence[Grade], not_graded: int) -> Section:
+def _section(
+    exercise: str | None,
+    graded: Sequence[Grade],
+    not_graded: int,
+    known: Mapping[str, Exercise],
+) -> Section:
     rates = bug_rates(graded)
     scores = [grade.score or 0.0 for grade in graded]
     grid = []
@@ -162,7 +177,7 @@ def _section(exercise: str | None, graded: Sequence[Grade], not_graded: int) -> 
     invalid = invalid_tests(graded)
     return Section(
         exercise=exercise,
-        title=_title(exercise),
+        title=_title(exercise, known),
         anchor="exercise-" + re.sub(r"[^a-z0-9]+", "-", (exercise or "none").lower()),
         grades=tuple(graded),
         not_graded=not_graded,
@@ -179,7 +194,9 @@ def _section(exercise: str | None, graded: Sequence[Grade], not_graded: int) -> 
     )
 
 
-def sections(grades: Sequence[Grade]) -> tuple[list[Section], list[Grade]]:
+def sections(
+    grades: Sequence[Grade], known: Mapping[str, Exercise] | None = None
+) -> tuple[list[Section], list[Grade]]:
     """One section per exercise among the graded, and the submissions not graded."""
     graded: dict[str | None, list[Grade]] = defaultdict(list)
     failed: Counter[str | None] = Counter()
@@ -188,38 +205,84 @@ def sections(grades: Sequence[Grade]) -> tuple[list[Section], list[Grade]]:
             graded[grade.exercise].append(grade)
         else:
             failed[grade.exercise] += 1
-    chosen = sorted(graded, key=_order)
-    return [_section(e, graded[e], failed[e]) for e in chosen], [g for g in grades if not g.graded]
+    known = EXERCISES if known is None else known
+    chosen = sorted(graded, key=lambda e: _order(e, known))
+    parts = [_section(e, graded[e], failed[e], known) for e in chosen]
+    return parts, [g for g in grades if not g.graded]
 
 
-def render(grades: Sequence[Grade]) -> str:
-    """The page as text."""
+@functools.cache
+def environment() -> Any:
+    """The Jinja environment of the report's templates (autoescaped, strict; made once, so
+    each template is compiled once however many pages use it)."""
     import jinja2
 
-    environment = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("orderkit.classroom.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    parts, not_graded = sections(grades)
-    return environment.get_template("report.html").render(
-        total=len(grades),
-        graded=len(grades) - len(not_graded),
-        sections=parts,
-        not_graded=not_graded,
+
+
+def render(
+    grades: Sequence[Grade],
+    *,
+    missing: Sequence[Student] = (),
+    unknown: Sequence[Found] = (),
+    provenance: dict[str, Any] | None = None,
+    exercises: Mapping[str, Exercise] | None = None,
+) -> str:
+    """The page as text (``exercises``: a course's; the kit's when not given)."""
+    parts, not_graded = sections(grades, exercises)
+    kinds = {g.isolation_kind: g.isolation for g in grades if g.isolation_kind}
+    legend = [(ISOLATION_CODES.get(kind, kind), detail) for kind, detail in sorted(kinds.items())]
+    page: str = (
+        environment()
+        .get_template("report.html")
+        .render(
+            total=len(grades),
+            graded=len(grades) - len(not_graded),
+            sections=parts,
+            not_graded=not_graded,
+            missing=missing,
+            unknown=unknown,
+            provenance=provenance or {},
+            legend=legend,
+            feedback=FOLDER,
+            late=sum(g.late for g in grades),
+        )
     )
+    return page
 
 
-def write_html(grades: Sequence[Grade], path: Path) -> None:
+def write_html(grades: Sequence[Grade], path: Path, **more: Any) -> None:
     """Write the page to ``path``."""
-    path.write_text(render(grades), encoding="utf-8")
+    path.write_text(render(grades, **more), encoding="utf-8")
 
 
-def write_report(grades: Sequence[Grade], out: Path) -> Path:
+def write_report(
+    grades: Sequence[Grade],
+    out: Path,
+    *,
+    missing: Sequence[Student] = (),
+    unknown: Sequence[Found] = (),
+    exercises: Mapping[str, Exercise] | None = None,
+) -> Path:
     """Write report.html into ``out`` (grades.csv is written row by row as grading goes)."""
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "report.html"
-    write_html(grades, html_path)
+    try:
+        provenance = json.loads((out / PROVENANCE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        provenance = {}
+    write_html(
+        grades,
+        html_path,
+        missing=missing,
+        unknown=unknown,
+        provenance=provenance,
+        exercises=exercises,
+    )
     return html_path
