@@ -241,9 +241,6 @@ class MutationRun:
                 return mutant
         raise SuiteRunError(f"no mutant named {name!r} in this run")
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, ensure_ascii=False) + "\n"
-
     @classmethod
     def from_json(cls, text: str) -> MutationRun:
         """A run stored with :meth:`to_json` (the browser site shows one recorded on CPython)."""
@@ -347,3 +344,30 @@ def run_mutmut(
     if not mutants:
         raise SuiteRunError(f"mutmut made no mutants of {modules}:\n{listed}")
     return MutationRun(tuple(modules), tuple(mutants))
+
+
+# -- stored runs (the browser site) --------------------------------------------------------
+
+Run = CoverageRun | MutationRun
+
+
+def recording(namespace: dict[str, Any]) -> str:
+    """Every coverage and mutation run in ``namespace``, by name, as JSON."""
+    runs = {
+        name: {"kind": type(value).__name__, **asdict(value)}
+        for name, value in sorted(namespace.items())
+        if isinstance(value, (CoverageRun, MutationRun))
+    }
+    return json.dumps(runs, indent=1, ensure_ascii=False) + "\n"
+
+
+def stored_run(path: Path | str, name: str) -> Run:
+    """The run called ``name`` in a file written from :func:`recording`."""
+    runs = json.loads(Path(path).read_text())
+    if name not in runs:
+        raise SuiteRunError(f"{path} holds no run called {name!r}, only {sorted(runs)}")
+    data = dict(runs[name])
+    kind = data.pop("kind")
+    if kind == "CoverageRun":
+        return CoverageRun(**data)
+    return MutationRun.from_json(json.dumps(data))
