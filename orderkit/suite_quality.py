@@ -119,9 +119,10 @@ class CoverageRun:
         if row is None:
             raise SuiteRunError(f"{module} is not in this coverage report")
         lines: list[int] = []
-        for part in re.findall(r"\b(\d+)(?:-(\d+))?\b(?!->)", row.partition("%")[2]):
-            first, last = int(part[0]), int(part[1] or part[0])
-            lines += range(first, last + 1)
+        for entry in row.partition("%")[2].split(","):
+            first, _, last = entry.strip().partition("-")
+            if first.isdigit() and (last.isdigit() or not last):  # not a branch, 48->50
+                lines += range(int(first), int(last or first) + 1)
         return lines
 
     def missed_in(self, function: Callable[..., Any]) -> list[str]:
