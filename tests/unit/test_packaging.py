@@ -491,3 +491,13 @@ def test_every_public_name_exists_and_is_listed_once() -> None:
 
 def test_the_package_is_marked_as_typed() -> None:
     assert (Path(orderkit.__file__).parent / "py.typed").is_file()
+
+
+def test_make_mutations_tests_and_files_are_there() -> None:
+    """`make mutation` runs mutmut with these; a renamed test file would stop it late."""
+    mutmut = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    paths = [arg.partition("=")[2] or arg for arg in mutmut["pytest_add_cli_args_test_selection"]]
+
+    assert [path for path in paths if not (ROOT / path).exists()] == []
+    assert [path for path in mutmut["also_copy"] if not (ROOT / path).exists()] == []
+    assert all(list(ROOT.glob(pattern)) for pattern in mutmut["only_mutate"])
