@@ -270,12 +270,17 @@ def hand_made_mutant(name: str) -> str:
     return f"{implementation.kind} {name!r}: {implementation.title}\n" + "\n".join(parts)
 
 
+# mutmut stops a mutant's tests after (their clean run's time + ``timeout_constant``) x 15
+# seconds of wall-clock time: with the default constant of 1, about 15 s, which a forked
+# child can spend waiting for a core on a very busy machine (and a killed mutant would then
+# count as a timeout, changing the lesson's counts). None of the services' mutants loops.
 MUTMUT_CONFIG = """\
 [tool.mutmut]
 source_paths = ["orderkit"]
 only_mutate = [{only}]
 pytest_add_cli_args_test_selection = ["tests"]
 pytest_add_cli_args = [{quiet}]
+timeout_constant = 60.0
 """
 
 
