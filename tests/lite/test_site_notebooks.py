@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import importlib.util
+import io
 import json
 import re
 from pathlib import Path
@@ -93,3 +96,87 @@ def test_lesson_07_names_what_hypothesis_prints_on_cpython() -> None:
 
     assert "Failing test case" in shown  # else the kit's hypothesis changed its words again
     assert reports_not_named(lesson["cells"]) == []
+
+
+# -- lesson 09: coverage and mutation runs, recorded ------------------------------------------
+
+LESSON_09 = json.loads((ROOT / "notebooks" / site_notebooks.LESSON_09).read_text())
+TOOL_CALL = re.compile(r"\b(?:measure_coverage|run_mutmut)\(")
+
+
+@pytest.fixture(scope="module")
+def site_copy_09() -> list[dict[str, Any]]:
+    return list(site_notebooks.lesson_09_for_the_site(LESSON_09)["cells"])
+
+
+def test_no_cell_of_lesson_09s_site_copy_runs_a_tool(site_copy_09: list[dict[str, Any]]) -> None:
+    code = [_source(cell) for cell in site_copy_09 if cell["cell_type"] == "code"]
+    committed = [_source(c) for c in LESSON_09["cells"] if c["cell_type"] == "code"]
+
+    assert [source for source in committed if TOOL_CALL.search(source)], "09 runs no tool"
+    assert not [source for source in code if TOOL_CALL.search(source)]
+    assert len(code) == len(committed) - 1  # the exercise's first try: a stored example
+
+
+def test_lesson_09s_loaders_are_read_only_and_shown_their_code(
+    site_copy_09: list[dict[str, Any]],
+) -> None:
+    loaders = [c for c in site_copy_09 if "stored-example" in c["metadata"].get("tags", [])]
+    notes = [_source(c) for c in site_copy_09 if "**Stored run.**" in _source(c)]
+
+    assert len(loaders) >= 3
+    assert all(loader["metadata"]["editable"] is False for loader in loaders)
+    assert all(loader["outputs"] for loader in loaders)  # committed output kept: compared
+    assert len(notes) == len(loaders) + 1
+    assert any("NoTestRunsTheMutants" in note for note in notes)  # the exercise's first try
+
+
+def _run_cell(source: str, namespace: dict[str, Any]) -> str:
+    """A cell's stdout and, like IPython, the pretty repr of its last expression."""
+    tree = ast.parse(source)
+    last = tree.body[-1] if tree.body else None
+    if isinstance(last, ast.Expr):
+        tree.body.pop()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(tree, "<cell>", "exec"), namespace)
+        if isinstance(last, ast.Expr):
+            value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+            if value is not None:
+                print(pretty(value))
+    return out.getvalue()
+
+
+def _committed_text(cell: dict[str, Any]) -> str:
+    parts = []
+    for output in cell["outputs"]:
+        if output["output_type"] == "stream":
+            parts.append("".join(output["text"]))
+        elif "data" in output:
+            parts.append("".join(output["data"]["text/plain"]) + "\n")
+    return "".join(parts)
+
+
+def test_lesson_09s_recording_gives_the_outputs_the_lesson_committed(
+    site_copy_09: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site copy's cells, run here on the recording, print what 09 committed.
+
+    Test cells (``%%ipytest``) only define their tests here; the browser runs them.
+    """
+    monkeypatch.chdir(TOOLS)  # where the recording is, as it is beside the site's copy
+    namespace: dict[str, Any] = {}
+    compared = 0
+    for cell in site_copy_09:
+        source = _source(cell)
+        if cell["cell_type"] != "code" or source.startswith("%xmode"):
+            continue
+        if source.startswith("%%ipytest"):
+            exec(source.partition("\n")[2], namespace)
+            continue
+        shown = _run_cell(source, namespace)
+        if cell["outputs"]:
+            assert shown == _committed_text(cell), source
+            compared += 1
+
+    assert compared >= 10

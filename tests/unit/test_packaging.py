@@ -33,7 +33,9 @@ else:  # pragma: no cover - Python 3.10
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 EXTRAS: dict[str, list[str]] = PROJECT["optional-dependencies"]
-DEV_TOOLS = {"mypy", "ruff", "playwright", "mutmut", "pytest-xdist"}
+DEV_TOOLS = {"mypy", "ruff", "playwright", "pytest-xdist"}
+# Tools lesson 09 runs (in a process of their own): a learner's, in the lab extra.
+LESSON_TOOLS = {"mutmut", "pytest-cov"}
 TEACHER_ONLY = {"jinja2", "matplotlib", "tqdm"}
 
 
@@ -106,7 +108,8 @@ def test_a_learners_install_has_no_dev_or_teacher_tools() -> None:
     assert not LEARNER & DEV_TOOLS
     assert not LEARNER & TEACHER_ONLY
     assert _names(EXTRAS["teacher"]) >= TEACHER_ONLY
-    assert DEV_TOOLS - {"mutmut"} <= _names(EXTRAS["dev"]), "mutmut: own venv, make mutation"
+    assert _names(EXTRAS["dev"]) >= DEV_TOOLS
+    assert _names(EXTRAS["lab"]) >= LESSON_TOOLS, "lesson 09 runs them"
 
 
 def test_every_dependency_is_pinned_in_constraints() -> None:
@@ -488,3 +491,13 @@ def test_every_public_name_exists_and_is_listed_once() -> None:
 
 def test_the_package_is_marked_as_typed() -> None:
     assert (Path(orderkit.__file__).parent / "py.typed").is_file()
+
+
+def test_make_mutations_tests_and_files_are_there() -> None:
+    """`make mutation` runs mutmut with these; a renamed test file would stop it late."""
+    mutmut = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    paths = [arg.partition("=")[2] or arg for arg in mutmut["pytest_add_cli_args_test_selection"]]
+
+    assert [path for path in paths if not (ROOT / path).exists()] == []
+    assert [path for path in mutmut["also_copy"] if not (ROOT / path).exists()] == []
+    assert all(list(ROOT.glob(pattern)) for pattern in mutmut["only_mutate"])

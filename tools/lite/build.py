@@ -133,8 +133,13 @@ def unpack_pyodide(tarball: Path, lite_dir: Path) -> None:
 
 
 def build_kit_wheel(lite_dir: Path) -> Path:
-    """A wheel of this repository's kit, in ``<lite_dir>/wheels/``."""
+    """A wheel of this repository's kit, in ``<lite_dir>/wheels/``.
+
+    setuptools copies the package into ``build/lib`` and never removes what is gone from
+    the source: a module since moved or deleted would ship in the wheel. So it starts clean.
+    """
     wheels = lite_dir / "wheels"
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)
     _run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), "."],
         cwd=ROOT,

@@ -14,6 +14,12 @@ cells pick apart, becomes a read-only cell that loads a report recorded on CPyth
 (``lesson08-nbval-run.txt``, refreshed by ``record_lesson08.py``). The committed
 notebook is never changed; a cell that can no longer be found stops the build, so an
 edit of lesson 08 cannot silently bring a process back into the site.
+
+Lesson 09 runs coverage.py and mutmut, each in a process of its own (mutmut forks one per
+mutant). In the site's copy, a cell that makes a run loads that run instead, read-only, from
+``lesson09-runs.json`` (recorded on CPython by ``record_lesson09.py``), and keeps its
+committed output; the exercise's first try, which fails on purpose, becomes a stored
+example.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 LESSON_00 = "00-how-to-use-this-kit.ipynb"
 LESSON_08 = "08-testing-notebooks-in-ci.ipynb"
+LESSON_09 = "09-how-good-are-your-tests.ipynb"
 # What jupyterlite-pyodide-kernel 0.8.6 reports (its kernelspec and kernel_info_reply);
 # JupyterLab writes both into a notebook when the kernel starts, unless already equal.
 PYODIDE_KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
@@ -59,6 +66,18 @@ your work is sent nowhere.
 # Markdown links and images to a file beside the notebook: [text](target) or ](target "title").
 LOCAL_LINK = re.compile(r"\]\((?!https?:|mailto:|#)([^)\s#]+)")
 RECORDED_RUN = "lesson08-nbval-run.txt"
+RECORDED_RUNS_09 = "lesson09-runs.json"
+# A cell of lesson 09 that starts a tool: `name = measure_coverage(...)` or `run_mutmut(...)`.
+TOOL_RUN = re.compile(r"^(\w+) = (?:measure_coverage|run_mutmut)\(.*\)$", flags=re.MULTILINE)
+NO_TOOL_PROCESSES = (
+    "**Stored run.** Python in the browser (Pyodide) cannot start a process, and coverage.py "
+    "and mutmut each run in one (mutmut forks one per mutant). On CPython (`make lab`, or any "
+    "JupyterLab with the kit installed) the next cell runs:"
+)
+LOAD_STORED_RUN = (
+    "Here it loads that run as it was recorded on CPython (read-only), so the cells after it "
+    "work on a real run."
+)
 # The kit's own files that lesson 08 reads and prints (with orderkit.kitfiles).
 KIT_FILES = ("Makefile", ".github/workflows/ci.yml", "tests/nbval-sanitize.cfg")
 NO_PROCESSES = (
@@ -96,9 +115,12 @@ def _fence(text: str, language: str = "") -> str:
 
 
 def _stored_text(cell: dict[str, Any]) -> str:
-    """What a code cell printed, as committed."""
+    """What a code cell printed, as committed (an error as its name and message)."""
     parts = []
     for output in cell.get("outputs", []):
+        if output["output_type"] == "error":
+            parts.append(f"{output['ename']}: {output['evalue']}\n")
+            continue
         text = output.get("text") or output.get("data", {}).get("text/plain", "")
         parts.append(text if isinstance(text, str) else "".join(text))
     return "".join(parts)
@@ -116,7 +138,7 @@ def _stored_example(cell: dict[str, Any], note: str) -> dict[str, Any]:
     )
 
 
-def _find(cells: list[dict[str, Any]], *needles: str) -> int:
+def _find(cells: list[dict[str, Any]], *needles: str, lesson: str = LESSON_08) -> int:
     found = [
         index
         for index, cell in enumerate(cells)
@@ -124,7 +146,7 @@ def _find(cells: list[dict[str, Any]], *needles: str) -> int:
     ]
     if len(found) != 1:
         raise SiteNotebookError(
-            f"{LESSON_08}: expected one code cell with {needles}, found {len(found)}"
+            f"{lesson}: expected one code cell with {needles}, found {len(found)}"
         )
     return found[0]
 
@@ -145,6 +167,45 @@ def lesson_08_for_the_site(notebook: dict[str, Any]) -> dict[str, Any]:
     }
     shown = _markdown(f"{NBVAL_RUN}\n\n{_fence(_source(cells[nbval_run]), 'python')}")
     cells[nbval_run : nbval_run + 1] = [shown, _markdown(AFTER_NBVAL_RUN), loader]
+    return site
+
+
+def lesson_09_for_the_site(notebook: dict[str, Any]) -> dict[str, Any]:
+    """Lesson 09 without processes: its tool runs loaded from a recording."""
+    site = copy.deepcopy(notebook)
+    cells: list[dict[str, Any]] = []
+    runs = 0
+    for cell in site["cells"]:
+        source = _source(cell)
+        found = TOOL_RUN.search(source) if cell["cell_type"] == "code" else None
+        if found is None:
+            cells.append(cell)
+            continue
+        runs += 1
+        if "raises-exception" in cell["metadata"].get("tags", []):  # the exercise's first try
+            cells.append(_stored_example(cell, NO_TOOL_PROCESSES))
+            continue
+        name = found.group(1)
+        loader = copy.deepcopy(cell)
+        loaded = f'{name} = stored_run("{RECORDED_RUNS_09}", "{name}")  # recorded on CPython'
+        loader["source"] = source.replace(found.group(0), loaded)
+        loader["metadata"] = {
+            **cell["metadata"],
+            "editable": False,
+            "deletable": False,
+            "tags": [*cell["metadata"].get("tags", []), "stored-example"],
+        }
+        shown = _markdown(
+            f"{NO_TOOL_PROCESSES}\n\n{_fence(found.group(0), 'python')}\n\n{LOAD_STORED_RUN}"
+        )
+        cells += [shown, loader]
+    if runs == 0:
+        raise SiteNotebookError(f"{LESSON_09}: no cell runs measure_coverage or run_mutmut")
+    imports = _find(cells, "import", "run_mutmut", lesson=LESSON_09)
+    cells[imports]["source"] = (
+        _source(cells[imports]) + "\nfrom orderkit.suite_quality import stored_run"
+    )
+    site["cells"] = cells
     return site
 
 
@@ -179,6 +240,8 @@ def for_the_site(name: str, notebook: dict[str, Any]) -> dict[str, Any]:
         notebook = lesson_00_for_the_site(notebook)
     elif name == LESSON_08:
         notebook = lesson_08_for_the_site(notebook)
+    elif name == LESSON_09:
+        notebook = lesson_09_for_the_site(notebook)
     return on_pyodide(notebook)
 
 
@@ -195,6 +258,7 @@ def stage_contents(root: Path, contents: Path) -> list[Path]:
         linked |= local_links(site)
         staged.append(target)
     shutil.copyfile(HERE / RECORDED_RUN, notebooks / RECORDED_RUN)
+    shutil.copyfile(HERE / RECORDED_RUNS_09, notebooks / RECORDED_RUNS_09)
     for name in sorted(linked - {path.name for path in staged}):
         if not (root / "notebooks" / name).is_file():
             raise SiteNotebookError(f"a notebook links to notebooks/{name}, which is not there")
