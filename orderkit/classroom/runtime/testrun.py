@@ -42,7 +42,7 @@ CAN_ALARM = hasattr(signal, "setitimer") and sys.platform != "emscripten"
 WALL_FACTOR = 5  # a test's wall-clock limit, in multiples of its CPU-time limit
 SEED = 20181001  # every run draws the same random numbers and hypothesis examples
 _ASSERT_APIS = {"raises", "warns", "deprecated_call", "fail", "fail_json"}
-RUN_ARGS = ("--tb=line", "--capture=no", "--runxfail", "-p", "no:timeout")
+RUN_ARGS = ("--tb=line", "--capture=no", "--runxfail", "-p", "no:timeout", "-p", "no:pytest_cov")
 """pytest arguments of every grading run, after the notebook's own (:func:`pytest_args`)."""
 
 
