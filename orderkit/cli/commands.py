@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +60,7 @@ def grade(args: argparse.Namespace) -> int:
         found,
         roster=roster,
         deadline=deadline,
-        exercise_of=_exercise_reader(args.exercise, chosen.exercises),
+        exercises=lambda path: submissions.exercises_in(path, args.exercise),
     )
     started = time.perf_counter()
     bars: list[_NoBar] = []
@@ -116,21 +116,6 @@ def _deadline(text: str | None) -> datetime | None:
             f"--deadline {text!r}: not an ISO 8601 time (e.g. 2026-12-10T23:59+01:00)"
         ) from None
     return when if when.tzinfo else when.astimezone()  # no zone given: this machine's
-
-
-def _exercise_reader(
-    given: str | None, known: Mapping[str, Exercise]
-) -> Callable[[Path], str | None]:
-    """Read the exercise a notebook names (None when it names none or cannot be read)."""
-    from orderkit.classroom.grading.notebooks import exercise_of, read_notebook
-
-    def read(path: Path) -> str | None:
-        try:
-            return exercise_of(read_notebook(path.read_bytes(), path.name), given, known)
-        except (ClassroomError, OSError):
-            return given
-
-    return read
 
 
 def _exercises(
