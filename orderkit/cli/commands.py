@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from orderkit.classroom.batch.gradebook import Grade
     from orderkit.classroom.batch.submissions import Class
     from orderkit.classroom.bugs.catalogue import Exercise
+    from orderkit.classroom.bugs.course import Course
 
 
 def grade(args: argparse.Namespace) -> int:
@@ -37,19 +38,7 @@ def grade(args: argparse.Namespace) -> int:
     from orderkit.classroom.report.feedback import write_feedback
     from orderkit.classroom.report.page import write_report
 
-    course = None
-    if args.course is not None:
-        from orderkit.classroom.bugs.course import Course
-
-        course = Course.read(args.course)
-        chosen = catalogues.load(
-            [*course.bugs, *args.bugs],
-            private=course.private,
-            shipped=course.kit_bugs,
-            exercises=course.exercises,
-        )
-    else:
-        chosen = catalogues.load(args.bugs)
+    course, chosen = _catalogue(args)
     if args.exercise is not None:
         chosen.exercise(args.exercise)
     roster_file = args.roster or (course.roster if course else None)
@@ -104,6 +93,23 @@ def grade(args: argparse.Namespace) -> int:
         print(line)
     print(f"wrote {', '.join(map(str, written))}")
     return Exit.OK if all(g.graded for g in grades) else Exit.INCOMPLETE
+
+
+def _catalogue(args: argparse.Namespace) -> tuple[Course | None, catalogues.Catalogue]:
+    """The course of ``--course`` (if given) and the catalogue to grade with: the course's
+    files, private ones too, and any ``--bugs``; the kit's and ``--bugs`` without a course."""
+    if args.course is None:
+        return None, catalogues.load(args.bugs)
+    from orderkit.classroom.bugs.course import Course
+
+    course = Course.read(args.course)
+    chosen = catalogues.load(
+        [*course.bugs, *args.bugs],
+        private=course.private,
+        shipped=course.kit_bugs,
+        exercises=course.exercises,
+    )
+    return course, chosen
 
 
 def _deadline(text: str | None) -> datetime | None:
@@ -164,19 +170,9 @@ def bugs(args: argparse.Namespace) -> int:
     from orderkit.classroom.grading.notebooks import read_notebook
 
     solutions = list(args.solution)
-    if args.course is not None:
-        from orderkit.classroom.bugs.course import Course
-
-        course = Course.read(args.course)
-        chosen = catalogues.load(
-            [*course.bugs, *args.bugs],
-            private=course.private,
-            shipped=course.kit_bugs,
-            exercises=course.exercises,
-        )
+    course, chosen = _catalogue(args)
+    if course is not None:
         solutions = solutions or sorted((course.root / "source").glob("*.ipynb"))
-    else:
-        chosen = catalogues.load(args.bugs)
     problems = catalogues.check_applies(chosen)
     counts = {kind: len(chosen.of_kind(kind)) for kind in catalogues.KINDS}
     print(

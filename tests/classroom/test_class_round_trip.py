@@ -18,6 +18,7 @@ import pytest
 
 from tests.classroom.cli import run_orderkit
 from tests.classroom.courses import ORDERS_REVERSED, QUANTITY_ONE
+from tests.classroom.test_course import BUG, COURSE, ORDER_TEST
 from tests.classroom.test_grading import GOOD_TESTS, SETUP, WEAK_TESTS
 
 ROSTER = """id,name,email
@@ -29,17 +30,7 @@ ROSTER = """id,name,email
 ON_TIME = datetime(2026, 12, 9, 12, 0).timetuple()[:6]
 LATE = datetime(2026, 12, 11, 9, 0).timetuple()[:6]
 DEADLINE = "2026-12-10T23:59:00+00:00"
-MINE = """
-[[chaff]]
-name = "only-a-comment"
-title = "Changes a comment"
-level = "unit"
-hint = "none"
-[[chaff.change]]
-file = "inventory.py"
-find = "# the extra read costs a query on SQLite; skip it when unheard"
-replace = "# nothing"
-"""
+MINE = BUG.format(name="only-a-comment", level="unit", extra="")  # changes a comment only
 
 
 def _notebook(*cells: str) -> bytes:
@@ -189,27 +180,6 @@ def test_a_path_that_does_not_exist_grades_nothing(course: Path) -> None:
     assert not (course / "typo").exists()
 
 
-COURSE = """
-[course]
-name = "CS 101 testing"
-bugs = ["bugs.toml"]
-private = ["private/bugs.toml"]
-deadline = "2026-12-10T23:59:00+00:00"
-roster = "roster.csv"
-
-[[exercise]]
-id = "store-contract"
-title = "The store's contract"
-levels = ["integration"]
-points = 10
-"""
-ORDER_TEST = """
-def test_orders_are_listed_oldest_first():
-    orders = OrderService(InventoryService({1: 10, 2: 5}))
-    orders.create_order(1, 2)
-    orders.create_order(2, 3)
-    assert [o["item_id"] for o in orders.list_orders()] == [1, 2]
-"""
 QUANTITY_TEST = """
 def test_an_order_records_its_quantity():
     orders = OrderService(InventoryService({1: 10}))
