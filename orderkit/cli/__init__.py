@@ -1,4 +1,4 @@
-"""The ``orderkit`` command line: ``orderkit release`` and ``orderkit grade``."""
+"""The ``orderkit`` command line: ``release``, ``outputs``, ``grade`` and ``bugs check``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,23 @@ def _release(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"wrote {args.out}/: hand out this folder (the course file, public bugs and all)")
     return Exit.OK
+
+
+def _outputs(args: argparse.Namespace) -> int:
+    from orderkit.classroom.authoring.errors import OutputsError
+    from orderkit.classroom.authoring.outputs import store_outputs
+
+    failed = 0
+    for path in args.notebooks:
+        print(f"running {path}", flush=True)
+        try:
+            store_outputs(path, root=Path.cwd(), timeout=args.timeout)
+        except OutputsError as error:
+            failed += 1
+            print(f"orderkit outputs: {error}", file=sys.stderr)
+            continue
+        print(f"stored the outputs of {path}")
+    return Exit.INCOMPLETE if failed else Exit.OK
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -69,6 +86,16 @@ def parser() -> argparse.ArgumentParser:
     )
     release.add_argument("--out", required=True, type=Path, metavar="DIR")
     release.set_defaults(run=_release)
+
+    outputs = commands.add_parser(
+        "outputs",
+        help="run instructor notebooks and store their outputs in place",
+        description="Run each notebook top to bottom in a fresh kernel, as validation does, "
+        "and store its outputs; paths are written relative to this folder.",
+    )
+    outputs.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    outputs.add_argument("--timeout", type=int, default=120, help="seconds per cell (default 120)")
+    outputs.set_defaults(run=_outputs)
 
     grade = commands.add_parser(
         "grade",

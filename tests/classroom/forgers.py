@@ -286,6 +286,41 @@ def test_the_source_says_correct():
     assert hashlib.sha256(data).hexdigest() != "0" * 64
 """,
     ],
+    "module-names": [
+        HEAD,
+        """
+import orderkit.inventory, orderkit.stores.memory
+
+def test_no_name_a_bug_would_import():
+    assert not hasattr(orderkit.inventory, "InsufficientStock")
+    assert not hasattr(orderkit.stores.memory, "time")
+""",
+    ],
+    "globals-order": [
+        HEAD,
+        """
+import orderkit.inventory
+ORDER = {ORDER!r}
+
+def test_the_module_is_laid_out_as_i_know_it():
+    assert [n for n in vars(orderkit.inventory) if not n.startswith("__")] == ORDER
+""",
+    ],
+    "traceback-lines": [
+        HEAD,
+        """
+LINE = {LINE!r}
+
+def test_the_refusal_comes_from_the_usual_line():
+    inventory = InventoryService({"tea": 1})
+    with pytest.raises(ValueError) as info:
+        inventory.decrement_stock("tea", 5)
+    tb = info.value.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    assert tb.tb_lineno == LINE
+""",
+    ],
 }
 """Each cheat, a notebook's cells; graded by ``orderkit grade`` each must catch nothing."""
 

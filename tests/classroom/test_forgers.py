@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import orderkit.inventory
 from orderkit import InventoryService
 from orderkit.classroom.batch import limits
 from tests.classroom import forgers, styles
@@ -26,8 +27,32 @@ def _pinned() -> str:
     return hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()
 
 
+def _order() -> list[str]:
+    """The order of the inventory module's names, as the student's own kernel shows it."""
+    return [name for name in vars(orderkit.inventory) if not name.startswith("__")]
+
+
+def _line() -> int:
+    """The line a refused decrement raises from, as the student's own kernel shows it."""
+    try:
+        InventoryService({"tea": 1}).decrement_stock("tea", 5)
+    except ValueError as error:
+        tb = error.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        assert tb is not None
+        return tb.tb_lineno
+    raise AssertionError("a short decrement was not refused")
+
+
 def _cells(cells: list[str]) -> list[str]:
-    return [cell.replace("{PINNED!r}", repr(_pinned())) for cell in cells]
+    known = {"{PINNED!r}": repr(_pinned()), "{ORDER!r}": repr(_order()), "{LINE!r}": repr(_line())}
+    found = []
+    for cell in cells:
+        for marker, value in known.items():
+            cell = cell.replace(marker, value)
+        found.append(cell)
+    return found
 
 
 @pytest.fixture(scope="module")

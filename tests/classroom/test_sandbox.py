@@ -31,6 +31,7 @@ from orderkit.classroom.batch.sandbox import (
     probe,
     start,
 )
+from orderkit.classroom.processes.endings import KILLED, Ending
 from tests.processes import live_with
 
 Start = Callable[..., Sandboxed]
@@ -70,7 +71,8 @@ def sandbox(scratch: Path) -> Iterator[Start]:
 def outcome(box: Sandboxed, timeout: float = 20.0) -> tuple[str, object]:
     """Wait for the sandbox as the grader does, then collect its result."""
     assert wait([box.sentinel], timeout=timeout), "the sandbox did not finish in time"
-    return box.result()
+    status, value = box.result()
+    return status, str(value) if isinstance(value, Ending) else value
 
 
 def marked(marker: str) -> list[int]:
@@ -349,7 +351,7 @@ def test_kill_ends_a_looping_submission_and_its_children_at_once(sandbox: Start)
     assert took < 1.0
     assert marked(marker) == []
     assert not Path(f"/proc/{box.pid}").exists()
-    assert box.result() == ("died", "killed by the grader")
+    assert box.result() == ("died", KILLED)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:

@@ -17,22 +17,26 @@ exist, a test reported twice, more than :data:`MAX_BYTES`: the result is
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from orderkit.classroom.batch import kitcopy, sandbox
 from orderkit.classroom.batch.limits import Group
 from orderkit.classroom.batch.zygote import Zygote
 from orderkit.classroom.bugs.catalogue import Implementation
 from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.processes.endings import Ending, How
 from orderkit.classroom.runtime import guard
 from orderkit.classroom.runtime.runner import RESULT_FD
 from orderkit.classroom.runtime.testrun import OUTCOMES, WALL_FACTOR, Ran
@@ -46,13 +50,27 @@ _BOOT = (
 )
 
 
-LOOKS = (
-    "it looks at the kit's code (its code objects, frames, files or memory) instead of "
-    "testing its behaviour; the run was stopped there"
-)
+class End(enum.Enum):
+    """How a clean run ended; the value is what a teacher reads."""
+
+    COMPLETE = ""  # it reported its end
+    TIMED_OUT = "timed out: the run went past its time limit"
+    LOOKS = (
+        "it looks at the kit's code (its code objects, frames, files or memory) instead of "
+        "testing its behaviour; the run was stopped there"
+    )
+    BROKE = "it ended early"  # any other way: :attr:`RunEnd.detail` says how
 
 
-TIMED_OUT = "timed out: the run went past its time limit"
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run ended, and for :attr:`End.BROKE` how exactly."""
+
+    kind: End
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return self.detail or self.kind.value
 
 
 class Unreadable(ClassroomError):
@@ -134,67 +152,85 @@ def _test(report: Report, index: object) -> str:
     return report.tests[index]
 
 
+def start(
+    implementation: Implementation,
+    cells: Sequence[tuple[str, str]],
+    *,
+    test_timeout: float,
+    run_timeout: float,
+    memory_mib: int,
+    hide: Sequence[Path],
+    isolation: sandbox.Isolation,
+    group: Group | None,
+    zygote: Zygote | None = None,
+    alongside: tuple[Implementation, ...] = (),
+) -> Started:
+    """Write the run's copy of the kit and its request into a new scratch folder, and start
+    the run in its sandbox: forked from ``zygote``, else a Python started with ``exec``.
+
+    ``alongside``: the other implementations of the catalogue, whose module globals the
+    copy binds too (:func:`kitcopy.kit_files`)."""
+    scratch = Path(tempfile.mkdtemp(prefix="orderkit-run-"))
+    kit = scratch / "kit"
+    kitcopy.write(kitcopy.kit_files(implementation, secrets.SystemRandom(), kit, alongside), kit)
+    request = {"cells": [list(cell) for cell in cells], "timeout": test_timeout}
+    (scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
+    output = tempfile.TemporaryFile(prefix="orderkit-run-")  # noqa: SIM115 (closed in end)
+    deadline = time.monotonic() + run_timeout * WALL_FACTOR  # CPU is capped inside
+    out = output.fileno()
+
+    def boot() -> None:
+        os.dup2(out, RESULT_FD)
+        os.execv(sys.executable, [sys.executable, "-I", "-B", "-c", _BOOT])
+
+    try:
+        if zygote is not None:
+            box = zygote.start(
+                scratch, out, hide=hide, memory_mib=memory_mib, cpu_seconds=run_timeout, group=group
+            )
+        else:
+            box = sandbox.start(
+                boot,
+                scratch=scratch,
+                hide=hide,
+                memory_mib=memory_mib,
+                isolation=isolation,
+                keep=(out,),
+                cpu_seconds=run_timeout,
+                group=group,
+            )
+    except BaseException:
+        output.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    return Started(implementation, box, scratch, output, group, deadline)
+
+
 class Started:
     """A clean run under way: its sandbox, where its output goes, its deadline."""
 
     def __init__(
         self,
         implementation: Implementation,
-        cells: Sequence[tuple[str, str]],
-        *,
-        test_timeout: float,
-        run_timeout: float,
-        memory_mib: int,
-        hide: Sequence[Path],
-        isolation: sandbox.Isolation,
+        box: sandbox.Sandboxed,
+        scratch: Path,
+        output: IO[bytes],
         group: Group | None,
-        zygote: Zygote | None = None,
+        deadline: float,
     ) -> None:
-        self.implementation = implementation
-        self.scratch = Path(tempfile.mkdtemp(prefix="orderkit-run-"))
-        kit = self.scratch / "kit"
-        kitcopy.write(kitcopy.kit_files(implementation, secrets.SystemRandom(), kit), kit)
-        request = {"cells": [list(cell) for cell in cells], "timeout": test_timeout}
-        (self.scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
-        self.output = tempfile.TemporaryFile(prefix="orderkit-run-")  # noqa: SIM115 (closed in end)
-        self.group = group
+        self.implementation, self.box, self.scratch = implementation, box, scratch
+        self.output, self.group, self.deadline = output, group, deadline
         self.hit_process_limit = False
-        self.deadline = time.monotonic() + run_timeout * WALL_FACTOR  # CPU is capped inside
-        out = self.output.fileno()
 
-        def start() -> None:
-            os.dup2(out, RESULT_FD)
-            os.execv(sys.executable, [sys.executable, "-I", "-B", "-c", _BOOT])
-
-        if zygote is not None:
-            self.box = zygote.start(
-                self.scratch,
-                out,
-                hide=hide,
-                memory_mib=memory_mib,
-                cpu_seconds=run_timeout,
-                group=group,
-            )
-            return
-        self.box = sandbox.start(
-            start,
-            scratch=self.scratch,
-            hide=hide,
-            memory_mib=memory_mib,
-            isolation=isolation,
-            keep=(out,),
-            cpu_seconds=run_timeout,
-            group=group,
-        )
+    def take(self) -> bool:
+        """The sandbox's descriptor is readable only once it ended: the run is over."""
+        return True
 
     @property
     def sentinel(self) -> int:
         return self.box.sentinel
 
-    def overdue(self) -> bool:
-        return time.monotonic() > self.deadline
-
-    def end(self, *, kill: bool) -> tuple[Report, str]:
+    def end(self, *, kill: bool) -> tuple[Report, RunEnd]:
         """Stop (if ``kill``), reap and parse: the report, and how the run ended if early.
 
         :attr:`hit_process_limit` says afterwards whether a fork was refused by the bound.
@@ -210,11 +246,11 @@ class Started:
         if self.group is not None:
             self.group.remove()
         report = parse(data)
-        how = ""
-        if kill or value == "killed by signal SIGXCPU":
-            how = TIMED_OUT
-        elif status == "died" and value == f"exit status {guard.EXIT}":
-            how = LOOKS
-        elif not report.ended:
-            how = f"it ended its grading process ({value})" if status == "died" else str(value)
-        return report, how
+        if kill or value == Ending(How.SIGNALLED, signal.SIGXCPU):
+            return report, RunEnd(End.TIMED_OUT)
+        if status == "died" and value == Ending(How.EXITED, guard.EXIT):
+            return report, RunEnd(End.LOOKS)
+        if report.ended:
+            return report, RunEnd(End.COMPLETE)
+        how = f"it ended its grading process ({value})" if status == "died" else str(value)
+        return report, RunEnd(End.BROKE, how)

@@ -20,16 +20,21 @@ source); the catalogue and the grader are not in the copy.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import importlib.util
 import marshal
+import random
 import secrets
 import types
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from orderkit.classroom.bugs.catalogue import Implementation
 from orderkit.classroom.bugs.kitpatch import PACKAGE, module_name
 
+_Function = ast.FunctionDef | ast.AsyncFunctionDef
 KIT = Path(__file__).resolve().parents[2]
 RUNTIME = ("classroom", "runtime")
 """The classroom subpackage a clean run needs, kept as source: it holds code, no grading data."""
@@ -56,8 +61,17 @@ def kit_paths() -> list[Path]:
     return found
 
 
+@dataclass(frozen=True)
+class _Module:
+    """One kit module's syntax tree, ready to salt: its functions and its positioned nodes."""
+
+    tree: ast.Module
+    functions: list[_Function]
+    positioned: list[tuple[Any, int, int]]  # (node, lineno, end_lineno) as parsed
+
+
 @functools.cache
-def _trees(implementation: Implementation) -> dict[str, ast.Module]:
+def _parsed(implementation: Implementation) -> dict[str, ast.Module]:
     """Each kit module's syntax tree under ``implementation`` (parsed once)."""
     changed = implementation.sources()
     trees = {}
@@ -69,17 +83,127 @@ def _trees(implementation: Implementation) -> dict[str, ast.Module]:
     return trees
 
 
+@functools.cache
+def _modules(
+    implementation: Implementation, alongside: tuple[Implementation, ...]
+) -> dict[str, _Module]:
+    """The modules to compile for ``implementation``, with the same global names as under
+    every implementation ``alongside`` it (the rest of the catalogue).
+
+    A bug may import or define a name the correct module does not have (an exception
+    class, ``time``, a helper method); a test asking ``hasattr(module, name)`` would then
+    tell the bug by its form. So each module, and each of its top-level classes, also
+    binds, by the same statement, every name that another implementation binds there and
+    this one does not; and at its end the module puts its globals and its classes'
+    attributes in a random order (:data:`_REORDER`), so that neither their names nor their
+    order say which implementation this is.
+    """
+    modules = {}
+    for path, parsed in _parsed(implementation).items():
+        tree = copy.deepcopy(parsed)
+        others = [_parsed(other).get(path) for other in alongside]
+        _equalise(tree.body, [o.body for o in others if o is not None])
+        classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+        for name, definition in classes.items():
+            _equalise(definition.body, [c.body for o in others if o for c in _classes(o, name)])
+        tree.body.append(ast.parse(_SHUFFLE.format(classes=sorted(classes))).body[0])
+        ast.fix_missing_locations(tree)
+        functions = [node for node in ast.walk(tree) if isinstance(node, _Function)]
+        positioned: list[tuple[Any, int, int]] = []
+        for node in ast.walk(tree):
+            line = getattr(node, "lineno", None)
+            if isinstance(line, int):
+                positioned.append((node, line, getattr(node, "end_lineno", None) or line))
+        modules[path] = _Module(tree, functions, positioned)
+    return modules
+
+
+def _classes(tree: ast.Module, name: str) -> list[ast.ClassDef]:
+    return [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == name]
+
+
+def _equalise(body: list[ast.stmt], others: list[list[ast.stmt]]) -> None:
+    """Append to ``body`` what binds the names the ``others`` bind and it does not."""
+    bound = set().union(*(_binds(statement) for statement in body))
+    for other in others:
+        for statement in other:
+            added = _missing(statement, bound)
+            if added is not None:
+                body.append(added)
+                bound |= _binds(added)
+
+
+_SHUFFLE = """
+def _shuffle(namespace=globals(), classes={classes!r}):
+    import enum
+    for cls in [namespace.get(name) for name in classes]:
+        if isinstance(cls, type) and not isinstance(cls, enum.EnumMeta):
+            for key in sorted((k for k in vars(cls) if not k.startswith("__")), key=hash):
+                value = vars(cls)[key]
+                delattr(cls, key)
+                setattr(cls, key, value)
+"""
+"""Defined at the end of every module and called by :data:`_REORDER`: each class's own
+attributes put back in the order of their names' hashes. Every implementation's class has
+the same names, and a run's hashes are random (and the same in every run of a batch), so
+the order says nothing about the implementation. Enums are left alone (their members
+cannot be set again)."""
+
+_REORDER = (
+    "[_shuffle(), globals().pop('_shuffle')] and "
+    "[globals().__setitem__(k, globals().pop(k))"
+    " for k in sorted(globals(), key=lambda k: hash((k, {salt})))]"
+)
+"""The last statement of every module: its classes' attributes and its globals in a random
+order (the hash of a name changes from process to process, and ``salt`` from run to run)."""
+
+
+def _binds(statement: ast.stmt) -> set[str]:
+    """The module-level names a top-level statement binds."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).partition(".")[0] for alias in statement.names}
+    targets = (
+        statement.targets
+        if isinstance(statement, ast.Assign)
+        else [statement.target]
+        if isinstance(statement, (ast.AnnAssign, ast.AugAssign))
+        else []
+    )
+    return {n.id for target in targets for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _missing(statement: ast.stmt, bound: set[str]) -> ast.stmt | None:
+    """``statement`` reduced to the names not in ``bound``, or None if it binds none of them
+    (or also rebinds a name this module binds otherwise: that could change its behaviour)."""
+    names = _binds(statement)
+    if not names or names <= bound:
+        return None
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        reduced = copy.deepcopy(statement)
+        reduced.names = [
+            a for a in statement.names if (a.asname or a.name).partition(".")[0] not in bound
+        ]
+        return reduced
+    return copy.deepcopy(statement) if not names & bound else None
+
+
 def kit_files(
-    implementation: Implementation, rng: secrets.SystemRandom, root: Path
+    implementation: Implementation,
+    rng: secrets.SystemRandom,
+    root: Path,
+    alongside: tuple[Implementation, ...] = (),
 ) -> dict[str, bytes]:
-    """{path relative to ``root``: content}: the kit under ``implementation``, salted."""
+    """{path relative to ``root``: content}: the kit under ``implementation``, salted, with
+    the module globals of every implementation ``alongside`` it (see :func:`_modules`)."""
     files: dict[str, bytes] = {}
-    trees = _trees(implementation)
+    modules = _modules(implementation, alongside)
     for relative in kit_paths():
         path = relative.as_posix()
-        if path in trees:
+        if path in modules:
             filename = str(root / PACKAGE / path)
-            code = _compiled(trees[path], filename, rng)
+            code = _compiled(modules[path], filename, rng)
             files[f"{PACKAGE}/{path}c"] = _pyc(code)
         else:
             files[f"{PACKAGE}/{path}"] = (KIT / relative).read_bytes()
@@ -100,19 +224,33 @@ def _pyc(code: types.CodeType) -> bytes:
     return importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
 
 
-def _compiled(tree: ast.Module, filename: str, rng: secrets.SystemRandom) -> types.CodeType:
-    """Compile ``tree`` with salt in every function, then take the salt out of the tree."""
-    functions = [
-        node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    ]
-    bodies = [node.body for node in functions]
+def _compiled(module: _Module, filename: str, rng: secrets.SystemRandom) -> types.CodeType:
+    """Compile ``module`` salted for one run, then take the salt out of its tree again.
+
+    The salt: every function starts with one to three unused assignments of random
+    numbers to random names; every line number is random (so a traceback's line numbers
+    say nothing about a bug that added or removed lines); the module's globals are put in
+    a random order (:data:`_REORDER`'s ``SALT``).
+    """
+    bodies = [node.body for node in module.functions]
+    reorder: ast.stmt | None = None
+    lines = random.Random(rng.getrandbits(128))  # thousands of numbers: no system call each
     try:
-        for node in functions:
+        for node, first, last in module.positioned:
+            line = lines.getrandbits(20) + 1
+            node.lineno, node.end_lineno = line, line + last - first
+        for node in module.functions:
             node.body = _salted(node.body, rng)
-        code = compile(tree, filename, "exec", dont_inherit=True)
+        reorder = ast.parse(_REORDER.format(salt=rng.randrange(1 << 62))).body[0]
+        module.tree.body.append(reorder)
+        code = compile(module.tree, filename, "exec", dont_inherit=True)
     finally:
-        for node, body in zip(functions, bodies, strict=True):
+        if module.tree.body and module.tree.body[-1] is reorder:
+            module.tree.body.pop()
+        for node, body in zip(module.functions, bodies, strict=True):
             node.body = body
+        for node, first, last in module.positioned:
+            node.lineno, node.end_lineno = first, last
     return code
 
 

@@ -57,6 +57,8 @@ from typing import Any, ClassVar, Literal, NoReturn
 from orderkit.classroom.batch.limits import Group
 from orderkit.classroom.defaults import MEMORY_MIB
 from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.processes.endings import KILLED, Ending
+from orderkit.classroom.processes.libc import libc
 
 ENV = "ORDERKIT_SANDBOX"  # "process-group": skip namespaces (probe() reads it on each call)
 NAMESPACES = "own PID, mount and network namespaces; read-only file system except its scratch "
@@ -85,12 +87,11 @@ class _MountAttr(ctypes.Structure):
     _fields_ = [(f, ctypes.c_uint64) for f in ("set", "clr", "propagation", "userns_fd")]
 
 
-@functools.cache
 def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    for name in ("unshare", "mount", "prctl", "syscall", "capset"):
-        getattr(libc, name)  # resolve in the parent: dlsym takes a lock a forked child may lack
-    return libc
+    found = libc()
+    if found is None:
+        raise SandboxError("a sandbox needs Linux's C library")
+    return found
 
 
 def _check(result: int, what: str) -> None:
@@ -165,14 +166,15 @@ class Sandboxed:
         return cls(None, isolation, memfd, init, sentinel=sentinel)
 
     def result(self) -> tuple[str, object]:
-        """("ok", value), ("error", "TypeName: text") or ("died", how); reaps and cleans up.
+        """("ok", value), ("error", "TypeName: text") or ("died", :class:`Ending`); reaps and
+        cleans up.
 
         The value is unpickled from bytes the submission could have written, so only plain data,
         sets, ``PosixPath`` and orderkit's dataclasses and enums are accepted; anything else
         gives ("error", "SandboxError: unreadable result (...)").
         """
         if self._outcome is None:
-            self._outcome = self._reap("")
+            self._outcome = self._reap(None)
         return self._outcome
 
     def kill(self) -> None:
@@ -181,9 +183,9 @@ class Sandboxed:
             with contextlib.suppress(ProcessLookupError):  # PID 1 dies, the kernel empties
                 pidfd = self.sentinel if self._init is None else self._init  # the namespace
                 signal.pidfd_send_signal(pidfd, signal.SIGKILL)  # and the first child reaps
-            self._outcome = self._reap("killed by the grader")
+            self._outcome = self._reap(KILLED)
 
-    def _reap(self, killed: str) -> tuple[str, object]:
+    def _reap(self, killed: Ending | None) -> tuple[str, object]:
         group = self.isolation.kind == "process-group"
         if self.pid is None:  # adopted: its own parent reaps it; PID 1 wrote how it ended
             select.select([self.sentinel], [], [])
@@ -212,11 +214,7 @@ class Sandboxed:
                 return (word, value)
             except Exception as error:
                 return ("error", f"SandboxError: unreadable result ({_describe(error)})"[:300])
-        code = os.waitstatus_to_exitcode(child_status if known else status)
-        how = (
-            f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-        )
-        return ("died", killed or how)
+        return ("died", killed or Ending.of_status(child_status if known else status))
 
 
 class _Unpickler(pickle.Unpickler):

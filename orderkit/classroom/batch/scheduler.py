@@ -23,12 +23,11 @@ import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
 from orderkit.classroom.batch import cleanrun, kitcopy, limits, plan, sandbox
-from orderkit.classroom.batch.cleanrun import Report
+from orderkit.classroom.batch.cleanrun import End, Report, RunEnd
 from orderkit.classroom.batch.gradebook import Book, Grade, Provenance, now
 from orderkit.classroom.batch.submissions import Found, exercises_in
 from orderkit.classroom.batch.zygote import Zygote
@@ -37,6 +36,7 @@ from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIM
 from orderkit.classroom.errors import ClassroomError
 from orderkit.classroom.grading.outcomes import Raw
 from orderkit.classroom.grading.results import summarise, teacher_notes
+from orderkit.classroom.processes import loop
 from orderkit.classroom.runtime.testrun import Outcome, Ran
 
 NO_ZYGOTE = "ORDERKIT_NO_ZYGOTE"
@@ -59,7 +59,7 @@ class _Submission:
     limits: set[str] = field(default_factory=set)
     planned: bool = False  # the second part of the schedule is in the queue
     looked: bool = False  # a cell looked at the kit's code: no test is graded, score 0
-    endings: list[tuple[Implementation, str]] = field(default_factory=list)  # how runs ended
+    endings: list[tuple[Implementation, RunEnd]] = field(default_factory=list)  # how runs ended
     graded_by: str = ""  # the provenance's key
     max_points: float = 100.0
 
@@ -169,14 +169,12 @@ def grade_all(
         runs = plan.first(submission.catalogue)
         submission.pending = len(runs)
         queue.extend((submission, implementation) for implementation in runs)
-    running: dict[int, tuple[_Submission, cleanrun.Started]] = {}
     namespaced = isolation is not None and isolation.kind == "namespaces"
     zygote = Zygote() if queue and namespaced and os.environ.get(NO_ZYGOTE) != "1" else None
     try:
         _loop(
             book,
             queue,
-            running,
             isolation,
             hidden,
             jobs,
@@ -217,7 +215,6 @@ def students(paths: Sequence[Path]) -> list[str]:
 def _loop(
     book: Book,
     queue: deque[tuple[_Submission, Implementation]],
-    running: dict[int, tuple[_Submission, cleanrun.Started]],
     isolation: sandbox.Isolation | None,
     hidden: list[Path],
     jobs: int,
@@ -227,67 +224,72 @@ def _loop(
     zygote: Zygote | None,
     progress: Callable[[int], Any] | None,
 ) -> None:
-    """Start runs up to ``jobs`` at once; take each one's report as it ends."""
-    while queue or running:
-        while queue and len(running) < jobs:
-            submission, implementation = queue.popleft()
-            if submission.error or submission.looked:  # its other runs would change nothing
-                submission.pending -= 1
-                if submission.pending == 0:
-                    _finish(book, submission, isolation, timeout, progress)
-                continue
-            assert isolation is not None
-            started = cleanrun.Started(
-                implementation,
-                submission.cells,
-                test_timeout=test_timeout,
-                run_timeout=timeout,
-                memory_mib=memory_mib,
-                hide=hidden,
-                isolation=isolation,
-                group=limits.new_group(),
-                zygote=zygote,
-            )
-            running[started.sentinel] = (submission, started)
-        if not running:
-            continue
-        ready = set(wait(list(running), timeout=0.1))
-        for sentinel, (submission, started) in list(running.items()):
-            late = sentinel not in ready and started.overdue()
-            if sentinel not in ready and not late:
-                continue
-            del running[sentinel]
-            _ended(submission, started, late=late)
+    """Start runs up to ``jobs`` at once (:func:`loop.run`); take each one's report as it
+    ends, and plan a submission's second runs once its first ones are over."""
+
+    def start(entry: tuple[_Submission, Implementation]) -> cleanrun.Started | None:
+        submission, implementation = entry
+        if submission.error or submission.looked:  # its other runs would change nothing
             submission.pending -= 1
-            done = submission.error or submission.looked
-            if submission.pending == 0 and not submission.planned and not done:
-                assert submission.catalogue is not None
-                submission.planned = True
-                more = plan.second(submission.catalogue, submission.reports)
-                submission.pending = len(more)
-                queue.extendleft((submission, i) for i in more)  # finish what is begun first
             if submission.pending == 0:
                 _finish(book, submission, isolation, timeout, progress)
+            return None
+        assert isolation is not None
+        return cleanrun.start(
+            implementation,
+            submission.cells,
+            test_timeout=test_timeout,
+            run_timeout=timeout,
+            memory_mib=memory_mib,
+            hide=hidden,
+            isolation=isolation,
+            group=limits.new_group(),
+            zygote=zygote,
+            alongside=submission.catalogue.implementations if submission.catalogue else (),
+        )
+
+    def ended(
+        entry: tuple[_Submission, Implementation], started: cleanrun.Started, late: bool
+    ) -> None:
+        submission = entry[0]
+        _ended(submission, started, late=late)
+        submission.pending -= 1
+        done = submission.error or submission.looked
+        if submission.pending == 0 and not submission.planned and not done:
+            assert submission.catalogue is not None
+            submission.planned = True
+            more = plan.second(submission.catalogue, submission.reports)
+            submission.pending = len(more)
+            queue.extendleft((submission, i) for i in more)  # finish what is begun first
+        if submission.pending == 0:
+            _finish(book, submission, isolation, timeout, progress)
+
+    loop.run(queue, start, ended, jobs)
 
 
 def _ended(submission: _Submission, started: cleanrun.Started, *, late: bool) -> None:
     """Take a finished run's report into its submission (or the reason it has none)."""
     try:
-        report, how = started.end(kill=late)
+        report, end = started.end(kill=late)
     except cleanrun.Unreadable as error:
         submission.error = f"could not read a run's result: {error}"
         return
-    if late or how == cleanrun.TIMED_OUT:
+    if late or end.kind is End.TIMED_OUT:
         submission.limits.add("time")
     if started.hit_process_limit:
         submission.limits.add("processes")
-    if how and report.running is not None and report.running not in report.ran:
-        outcome: Outcome = "timeout" if how == cleanrun.TIMED_OUT else "failed"
-        report.ran[report.running] = Ran("inspects" if how == cleanrun.LOOKS else outcome, how)
-    elif how == cleanrun.LOOKS:
+    running = report.running
+    if end.kind is not End.COMPLETE and running is not None and running not in report.ran:
+        outcome: Outcome = _OUTCOME_OF.get(end.kind, "failed")
+        report.ran[running] = Ran(outcome, str(end))
+    elif end.kind is End.LOOKS:
         submission.looked = True
     submission.reports.append((started.implementation, report))
-    submission.endings.append((started.implementation, how))
+    submission.endings.append((started.implementation, end))
+
+
+_OUTCOME_OF: dict[End, Outcome] = {End.TIMED_OUT: "timeout", End.LOOKS: "inspects"}
+"""The outcome of the test that was running when its run ended early, by how it ended."""
 
 
 def _finish(
@@ -329,12 +331,12 @@ def _decide(submission: _Submission, isolation: sandbox.Isolation | None, timeou
     catalogue = submission.catalogue
     if submission.looked:  # its tests never ran: nothing caught, and the teacher is told why
         result = summarise(Raw(isolation=base["isolation"]), catalogue, submission.exercise)
-        return Grade(**base, result=result, notes=f"a cell {cleanrun.LOOKS}; no test was run")
+        return Grade(**base, result=result, notes=f"a cell {End.LOOKS.value}; no test was run")
     raw = plan.assemble(submission.reports, catalogue, base["isolation"])
     reference_name = catalogue.of_kind("wheat")[0].name
     reference = [r for i, r in submission.reports if i.name == reference_name]
     if not raw.tests and not any(r.ended for r in reference):
-        ended = next((h for i, h in submission.endings if i.name == reference_name), "")
+        ended = next((str(e) for i, e in submission.endings if i.name == reference_name), "")
         if "time" in submission.limits:
             why = f"timed out: the notebook ran past the time limit of {timeout:g} s"
         else:

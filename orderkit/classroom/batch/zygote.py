@@ -31,6 +31,7 @@ from typing import Any
 
 from orderkit.classroom.batch import sandbox
 from orderkit.classroom.batch.limits import Group
+from orderkit.classroom.processes.libc import die_with_parent
 from orderkit.classroom.runtime.runner import RESULT_FD
 
 PRELOAD = (
@@ -50,10 +51,11 @@ _BOOT = "from orderkit.classroom.batch.zygote import serve; serve({fd})"
 
 def serve(fd: int) -> None:
     """The zygote's loop (in the zygote): a run per request, until the grader hangs up."""
-    sandbox._libc().prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the grader
+    die_with_parent()
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    _warm()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the runs' first processes reap themselves
     channel = socket.socket(fileno=fd)
     gc.freeze()
@@ -69,6 +71,35 @@ def serve(fd: int) -> None:
         for number in (*handed, *fds):
             os.close(number)
         del data, fds, handed
+
+
+def _warm() -> None:
+    """Run one trivial cell and one trivial test, so that what IPython and pytest import,
+    compile and cache on first use is paid once, here, instead of in every run.
+
+    Nothing of it is data of the grader's or of a student's: the runs start from the same
+    state whichever implementation they get. The shell it creates is the one every run
+    resets and reuses (:func:`orderkit.classroom.runtime.cells.new_shell`).
+    """
+    import ipytest
+
+    from orderkit.classroom.runtime import cells, testrun
+    from orderkit.classroom.runtime.collect import test_module
+    from orderkit.notebook import pytest_args
+
+    shell = cells.new_shell()
+    ran = cells.run_cells(shell, [("warm", "def test_warm():\n    assert True")])
+    module = test_module(shell.user_ns, ran.tests.tests())
+    with cells.quiet(cells.Bounded()):
+        ipytest.run(
+            *pytest_args(),
+            *testrun.RUN_ARGS,
+            module=module,
+            raise_on_error=False,
+            addopts=[],
+            run_in_thread=False,
+        )
+    shell.reset(new_session=False)
 
 
 def _start(request: dict[str, Any], result: int) -> list[int]:

@@ -50,7 +50,7 @@ def _name(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[-1]
 
 
-class _Plugin:
+class _Plugin(testrun.Collecting):
     """Collects, then replaces pytest's run loop by the plan above."""
 
     def __init__(self, catalogue: Catalogue, timeout: float, jobs: int, fork: bool) -> None:
@@ -62,17 +62,8 @@ class _Plugin:
         self.looped = False
         self.namespaces: list[dict[str, Any]] = []
 
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.raw.uncollected.append((report.nodeid or "the notebook", testrun.describe(report)))
-
-    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str) -> None:
-        if when == "collect" and issubclass(
-            warning_message.category, pytest.PytestCollectionWarning
-        ):
-            self.raw.uncollected.append(
-                (nodeid.split("::")[-1] or "a class", str(warning_message.message))
-            )
+    def uncollected(self, what: str, why: str) -> None:
+        self.raw.uncollected.append((what, why))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
@@ -142,30 +133,25 @@ class _Plugin:
                 run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan
             }
             return {**empty, **done}
-        import select  # only where runs fork (not in the browser)
+        from collections import deque
+
+        from orderkit.classroom.processes import loop  # only where runs fork (not the browser)
 
         results: dict[int, dict[int, Ran]] = dict(empty)
-        pending = list(plan)
+        over: list[runs.Forked] = []
+
+        def ended(run: Run, child: runs.Forked, late: bool) -> None:
+            if late:
+                child.kill()
+            over.append(child)
+            self._done(child, results, hung=f"stopped after {child.budget:g} s" if late else "")
+
         gc.freeze()  # what exists now is shared with the runs, and their gc never touches it
         try:
-            active: dict[int, runs.Forked] = {}
-            ended: list[runs.Forked] = []
-            while pending or active:
-                while pending and len(active) < self.jobs:
-                    child = runs.Forked(items, pending.pop(0), self.timeout)
-                    active[child.fd] = child
-                ready, _, _ = select.select(list(active), [], [], 0.05)
-                for fd in ready:
-                    if active[fd].read():
-                        child = active.pop(fd)
-                        ended.append(child)
-                        self._done(child, results)
-                for fd, child in list(active.items()):
-                    if child.overdue():
-                        del active[fd]
-                        child.kill()
-                        self._done(child, results, hung=f"stopped after {child.budget:g} s")
-            for child in ended:
+            loop.run(
+                deque(plan), lambda run: runs.Forked(items, run, self.timeout), ended, self.jobs
+            )
+            for child in over:
                 child.reap()
         finally:
             gc.unfreeze()  # this process (a kernel) lives on: its objects are collectable again

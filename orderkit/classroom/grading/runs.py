@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import functools
 import gc
 import io
 import json
@@ -35,6 +34,8 @@ from typing import Any
 import pytest
 
 from orderkit.classroom.bugs import kitpatch
+from orderkit.classroom.processes.endings import Ending
+from orderkit.classroom.processes.libc import die_with_parent, libc
 from orderkit.classroom.runtime import testrun
 from orderkit.classroom.runtime.testrun import OUTCOMES, Ran
 
@@ -154,27 +155,6 @@ def in_process(
     return outcomes
 
 
-@functools.cache
-def _prctl() -> Callable[..., int] | None:
-    """libc's prctl(2) on Linux, else None; looked up in the parent (dlsym takes a lock, and
-    building a ctypes library object in every child writes pages it would have to copy)."""
-    if sys.platform != "linux":
-        return None
-    import ctypes
-
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-def _die_with_parent(prctl: Callable[..., int] | None) -> None:
-    """On Linux, end this run if the process that forked it dies (a kernel restarted, a
-    grader's worker killed): in its own session, nothing else would end it."""
-    if prctl is not None:
-        prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-
-
 class Forked:
     """A run in a child process; the parent reads its outcomes as they come."""
 
@@ -184,13 +164,13 @@ class Forked:
         self.died = ""
         self.scratch = tempfile.mkdtemp(prefix="orderkit-run-")
         read, write = os.pipe()
-        prctl = _prctl()
+        libc()  # looked up here, before the fork
         with warnings.catch_warnings():  # 3.12+: forking a kernel, which has threads
             warnings.simplefilter("ignore", DeprecationWarning)
             self.pid = os.fork()
         if self.pid == 0:  # the child: never returns
             os.close(read)
-            _child(items, run, timeout, write, self.scratch, prctl)
+            _child(items, run, timeout, write, self.scratch)
         os.close(write)
         self.fd = read
         self._buffer = b""
@@ -199,10 +179,15 @@ class Forked:
         self.started = time.monotonic()
         self.budget = timeout * (len(run.tests) + 1) + 5.0
 
-    def fileno(self) -> int:
+    @property
+    def sentinel(self) -> int:
         return self.fd
 
-    def read(self) -> bool:
+    @property
+    def deadline(self) -> float:
+        return self.started + self.budget
+
+    def take(self) -> bool:
         """Take what the child sent; True once the run is over (its end marker, or the
         pipe closed). Then everything the run left running is killed; :meth:`reap`
         collects the process later, so that the next run need not wait for this one's exit.
@@ -230,9 +215,6 @@ class Forked:
         elif index in self.run.tests and outcome in OUTCOMES:
             self.outcomes[index] = Ran(outcome, str(message), asserted)
 
-    def overdue(self) -> bool:
-        return time.monotonic() - self.started > self.budget
-
     def _end(self) -> None:
         """The run is over: kill its whole process group (the run and what it started)."""
         if self.fd < 0:
@@ -257,14 +239,8 @@ class Forked:
             return
         _, status = os.waitpid(self.pid, 0)
         self.reaped = True
-        code = os.waitstatus_to_exitcode(status)
         if not self.complete:
-            how = (
-                f"killed by signal {signal.Signals(-code).name}"
-                if code < 0
-                else f"exit status {code}"
-            )
-            self.died = f"the test run ended early ({how})"
+            self.died = f"the test run ended early ({Ending.of_status(status)})"
 
 
 def _child(
@@ -273,13 +249,12 @@ def _child(
     timeout: float,
     write: int,
     scratch: str,
-    prctl: Callable[..., int] | None,
 ) -> None:
     """Body of a forked run: isolate, load the implementation, run, report, leave."""
     try:
         gc.disable()  # a short-lived process: collecting would only copy shared pages
         os.setsid()
-        _die_with_parent(prctl)
+        die_with_parent()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)

@@ -56,22 +56,14 @@ def _name(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[-1]
 
 
-class _Plugin:
+class _Plugin(testrun.Collecting):
     """Collect, then run every test in a random order instead of pytest's own loop."""
 
     def __init__(self, out: _Out, timeout: float, library: tuple[str, ...]) -> None:
         self.out, self.timeout, self.library = out, timeout, library
 
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.out.send(uncollected=[report.nodeid or "the notebook", testrun.describe(report)])
-
-    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str) -> None:
-        if when == "collect" and issubclass(
-            warning_message.category, pytest.PytestCollectionWarning
-        ):
-            what = nodeid.split("::")[-1] or "a class"
-            self.out.send(uncollected=[what, str(warning_message.message)])
+    def uncollected(self, what: str, why: str) -> None:
+        self.out.send(uncollected=[what, why])
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:

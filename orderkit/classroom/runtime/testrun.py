@@ -89,6 +89,27 @@ def outcome_of(reports: Sequence[pytest.TestReport], extra: Sequence[str] = ()) 
     return Ran("passed")
 
 
+# -- what could not be collected -----------------------------------------------------------
+class Collecting:
+    """pytest hooks shared by every kind of run: what could not be collected, and why.
+
+    A subclass says what to do with each problem in :meth:`uncollected`.
+    """
+
+    def uncollected(self, what: str, why: str) -> None:
+        raise NotImplementedError
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.uncollected(report.nodeid or "the notebook", describe(report))
+
+    def pytest_warning_recorded(self, warning_message: Any, when: str, nodeid: str) -> None:
+        if when == "collect" and issubclass(
+            warning_message.category, pytest.PytestCollectionWarning
+        ):
+            self.uncollected(nodeid.split("::")[-1] or "a class", str(warning_message.message))
+
+
 # -- stopping a test that runs too long ---------------------------------------------------
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
