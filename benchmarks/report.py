@@ -111,6 +111,42 @@ def grade() -> list[Row]:
     return rows
 
 
+def gradebook() -> list[Row]:
+    f = _run("bench_gradebook.py")
+    t = f["targets"]
+    large = f["sizes"]["1000"]
+    rows: list[Row] = [
+        (
+            "gradebook: 1,000 results to CSV, feedback pages, report, exports",
+            f"{1000 * large['s_per_submission']:.1f} ms/submission",
+            "-",
+            "-",
+        ),
+        (
+            "gradebook time per submission, 1,000 / 30",
+            f"{f['time_ratio']:.2f}x",
+            f"<= {t['time_ratio']}x",
+            _met(f["time_ratio"] <= t["time_ratio"]),
+        ),
+        (
+            "gradebook peak memory, 1,000 / 30",
+            f"{f['memory_ratio']:.2f}x ({large['peak_mib']:.0f} MiB)",
+            f"<= {t['memory_ratio']}x",
+            _met(f["memory_ratio"] <= t["memory_ratio"]),
+        ),
+    ]
+    load = f["load_ms_1000"]
+    rows.append(
+        (
+            "report.html, 1,000 rows, Chromium load (median of 5)",
+            "not measured" if load is None else f"{load:.0f} ms",
+            f"< {t['load_ms']:.0f} ms",
+            _met(None if load is None else load < t["load_ms"]),
+        )
+    )
+    return rows
+
+
 def main() -> int:
     rows: list[Row] = []
     failed = 0
@@ -119,6 +155,7 @@ def main() -> int:
         ("notebooks", notebooks),
         ("check", check),
         ("grade", grade),
+        ("gradebook", gradebook),
     ):
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:

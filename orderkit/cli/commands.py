@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from orderkit.classroom.batch.gradebook import Grade
     from orderkit.classroom.batch.submissions import Class
     from orderkit.classroom.bugs.catalogue import Exercise
+    from orderkit.classroom.bugs.course import Course
 
 
 def grade(args: argparse.Namespace) -> int:
@@ -37,19 +38,7 @@ def grade(args: argparse.Namespace) -> int:
     from orderkit.classroom.report.feedback import write_feedback
     from orderkit.classroom.report.page import write_report
 
-    course = None
-    if args.course is not None:
-        from orderkit.classroom.bugs.course import Course
-
-        course = Course.read(args.course)
-        chosen = catalogues.load(
-            [*course.bugs, *args.bugs],
-            private=course.private,
-            shipped=course.kit_bugs,
-            exercises=course.exercises,
-        )
-    else:
-        chosen = catalogues.load(args.bugs)
+    course, chosen = _catalogue(args)
     if args.exercise is not None:
         chosen.exercise(args.exercise)
     roster_file = args.roster or (course.roster if course else None)
@@ -60,7 +49,7 @@ def grade(args: argparse.Namespace) -> int:
         found,
         roster=roster,
         deadline=deadline,
-        exercise_of=_exercise_reader(args.exercise, chosen.exercises),
+        exercises=lambda path: submissions.exercises_in(path, args.exercise),
     )
     started = time.perf_counter()
     bars: list[_NoBar] = []
@@ -135,6 +124,23 @@ def gradescope(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def _catalogue(args: argparse.Namespace) -> tuple[Course | None, catalogues.Catalogue]:
+    """The course of ``--course`` (if given) and the catalogue to grade with: the course's
+    files, private ones too, and any ``--bugs``; the kit's and ``--bugs`` without a course."""
+    if args.course is None:
+        return None, catalogues.load(args.bugs)
+    from orderkit.classroom.bugs.course import Course
+
+    course = Course.read(args.course)
+    chosen = catalogues.load(
+        [*course.bugs, *args.bugs],
+        private=course.private,
+        shipped=course.kit_bugs,
+        exercises=course.exercises,
+    )
+    return course, chosen
+
+
 def _deadline(text: str | None) -> datetime | None:
     if text is None:
         return None
@@ -145,21 +151,6 @@ def _deadline(text: str | None) -> datetime | None:
             f"--deadline {text!r}: not an ISO 8601 time (e.g. 2026-12-10T23:59+01:00)"
         ) from None
     return when if when.tzinfo else when.astimezone()  # no zone given: this machine's
-
-
-def _exercise_reader(
-    given: str | None, known: Mapping[str, Exercise]
-) -> Callable[[Path], str | None]:
-    """Read the exercise a notebook names (None when it names none or cannot be read)."""
-    from orderkit.classroom.grading.notebooks import exercise_of, read_notebook
-
-    def read(path: Path) -> str | None:
-        try:
-            return exercise_of(read_notebook(path.read_bytes(), path.name), given, known)
-        except (ClassroomError, OSError):
-            return given
-
-    return read
 
 
 def _exercises(
@@ -208,19 +199,9 @@ def bugs(args: argparse.Namespace) -> int:
     from orderkit.classroom.grading.notebooks import read_notebook
 
     solutions = list(args.solution)
-    if args.course is not None:
-        from orderkit.classroom.bugs.course import Course
-
-        course = Course.read(args.course)
-        chosen = catalogues.load(
-            [*course.bugs, *args.bugs],
-            private=course.private,
-            shipped=course.kit_bugs,
-            exercises=course.exercises,
-        )
+    course, chosen = _catalogue(args)
+    if course is not None:
         solutions = solutions or sorted((course.root / "source").glob("*.ipynb"))
-    else:
-        chosen = catalogues.load(args.bugs)
     problems = catalogues.check_applies(chosen)
     counts = {kind: len(chosen.of_kind(kind)) for kind in catalogues.KINDS}
     print(

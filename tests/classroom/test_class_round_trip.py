@@ -18,6 +18,7 @@ import pytest
 
 from tests.classroom.cli import run_orderkit
 from tests.classroom.courses import ORDERS_REVERSED, QUANTITY_ONE
+from tests.classroom.test_course import BUG, COURSE, ORDER_TEST
 from tests.classroom.test_grading import GOOD_TESTS, SETUP, WEAK_TESTS
 
 ROSTER = """id,name,email
@@ -29,17 +30,7 @@ ROSTER = """id,name,email
 ON_TIME = datetime(2026, 12, 9, 12, 0).timetuple()[:6]
 LATE = datetime(2026, 12, 11, 9, 0).timetuple()[:6]
 DEADLINE = "2026-12-10T23:59:00+00:00"
-MINE = """
-[[chaff]]
-name = "only-a-comment"
-title = "Changes a comment"
-level = "unit"
-hint = "none"
-[[chaff.change]]
-file = "inventory.py"
-find = "# the extra read costs a query on SQLite; skip it when unheard"
-replace = "# nothing"
-"""
+MINE = BUG.format(name="only-a-comment", level="unit", extra="")  # changes a comment only
 
 
 def _notebook(*cells: str) -> bytes:
@@ -189,27 +180,6 @@ def test_a_path_that_does_not_exist_grades_nothing(course: Path) -> None:
     assert not (course / "typo").exists()
 
 
-COURSE = """
-[course]
-name = "CS 101 testing"
-bugs = ["bugs.toml"]
-private = ["private/bugs.toml"]
-deadline = "2026-12-10T23:59:00+00:00"
-roster = "roster.csv"
-
-[[exercise]]
-id = "store-contract"
-title = "The store's contract"
-levels = ["integration"]
-points = 10
-"""
-ORDER_TEST = """
-def test_orders_are_listed_oldest_first():
-    orders = OrderService(InventoryService({1: 10, 2: 5}))
-    orders.create_order(1, 2)
-    orders.create_order(2, 3)
-    assert [o["item_id"] for o in orders.list_orders()] == [1, 2]
-"""
 QUANTITY_TEST = """
 def test_an_order_records_its_quantity():
     orders = OrderService(InventoryService({1: 10}))
@@ -291,3 +261,52 @@ def test_a_reader_that_goes_away_leaves_no_traceback(tmp_path: Path) -> None:
     assert "BrokenPipeError" not in errors
     assert grading.returncode == 1  # an essay is not graded, and the output was cut short
     assert (tmp_path / "grades" / "grades.csv").exists()
+
+
+INTEGRATION_TEST = """
+def test_an_order_takes_stock_from_the_real_inventory():
+    inventory = InventoryService({1: 10})
+    OrderService(inventory).create_order(1, 3)
+    assert inventory.check_stock(1) == 7
+"""
+
+
+@pytest.mark.slow
+def test_a_notebook_with_two_exercises_gets_a_row_a_section_and_a_column_for_each(
+    tmp_path: Path,
+) -> None:
+    book = nbformat.v4.new_notebook()
+    book.cells = [
+        nbformat.v4.new_code_cell(IMPORTS + "\nimport pytest\nfrom orderkit import *"),
+        nbformat.v4.new_code_cell(GOOD_TESTS),
+        nbformat.v4.new_code_cell('check("unit-tests")'),
+        nbformat.v4.new_code_cell(INTEGRATION_TEST),
+        nbformat.v4.new_code_cell('check("integration-tests")'),
+    ]
+    (tmp_path / "submissions").mkdir()
+    nbformat.write(book, tmp_path / "submissions" / "ann.ipynb")
+
+    done = run_orderkit(
+        "grade", "submissions/", "--out", "grades", "--export", "canvas", "--quiet",
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    with (tmp_path / "grades" / "grades.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["student"], r["exercise"]) for r in rows] == [
+        ("ann", "unit-tests"),
+        ("ann", "integration-tests"),
+    ]
+    assert rows[0]["total"] != rows[1]["total"]  # each on its own exercise's bugs
+    report = (tmp_path / "grades" / "report.html").read_text(encoding="utf-8")
+    assert 'id="exercise-unit-tests"' in report
+    assert 'id="exercise-integration-tests"' in report
+    with (tmp_path / "grades" / "canvas-import.csv").open(newline="") as handle:
+        export = list(csv.reader(handle))
+    assert export[0][5:] == [
+        "Unit tests and test doubles",
+        "Integration tests: services, database, concurrency",
+    ]
+    assert len(export) == 3  # the header, Points Possible, one line for ann
+    assert len(list((tmp_path / "grades" / "feedback").glob("*.html"))) == 2

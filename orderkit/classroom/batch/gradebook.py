@@ -104,6 +104,12 @@ def _sha256(path: Path) -> str:
         return ""
 
 
+def row_key(source: str, exercise: str | None) -> str:
+    """A row's identity: a notebook's absolute path and the exercise graded of it (a
+    notebook holding several exercises has a row for each)."""
+    return f"{source}#{exercise or ''}"
+
+
 def now() -> str:
     """The time now, ISO 8601 in UTC to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -152,10 +158,15 @@ class Grade:
         return ISOLATION_CODES.get(self.isolation_kind, self.isolation_kind)
 
     @property
+    def key(self) -> str:
+        """What this row is for: the notebook's absolute path and the exercise graded."""
+        return row_key(self.source, self.exercise)
+
+    @property
     def slug(self) -> str:
-        """A file name for this submission's own files: its student, and a tag of its path."""
+        """A file name for this row's own files: its student, and a tag of its key."""
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.student)[:60].strip("_.") or "student"
-        tag = hashlib.sha256(self.source.encode()).hexdigest()[:8]  # names may look alike
+        tag = hashlib.sha256(self.key.encode()).hexdigest()[:8]  # names may look alike
         return f"{name}-{tag}"
 
     def row(self) -> list[Any]:
@@ -236,9 +247,9 @@ class Book:
             except (ValueError, KeyError, TypeError):
                 continue  # a file cut short by a crash: grade that one again
             if provenance is not None and grade.graded_by != provenance.key:
-                book.stale[grade.source] = grade
+                book.stale[grade.key] = grade
             else:
-                book.done[grade.source] = grade
+                book.done[grade.key] = grade
         book.rewrite(list(book.done.values()))
         if provenance is not None:
             book.write_provenance(provenance)
@@ -252,8 +263,8 @@ class Book:
     def add(self, grade: Grade) -> None:
         target = self.out / "results" / f"{grade.slug}.json"
         _replace(target, json.dumps(grade.to_data(), indent=1))
-        self.done[grade.source] = grade
-        self.stale.pop(grade.source, None)
+        self.done[grade.key] = grade
+        self.stale.pop(grade.key, None)
         with (self.out / "grades.csv").open("a", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerow(grade.row())
 

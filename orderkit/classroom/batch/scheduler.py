@@ -29,7 +29,7 @@ from typing import Any
 from orderkit.classroom.batch import cleanrun, kitcopy, limits, plan, sandbox
 from orderkit.classroom.batch.cleanrun import End, Report, RunEnd
 from orderkit.classroom.batch.gradebook import Book, Grade, Provenance, now
-from orderkit.classroom.batch.submissions import Found
+from orderkit.classroom.batch.submissions import Found, exercises_in
 from orderkit.classroom.batch.zygote import Zygote
 from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
@@ -79,7 +79,8 @@ def _read(found: Found, catalogue: Catalogue, exercise_id: str | None) -> _Submi
     submission = _Submission(found, path, hashlib.sha256(data).hexdigest())
     try:
         notebook = read_notebook(data, path.name)
-        submission.exercise = exercise_of(notebook, exercise_id, catalogue.exercises)
+        given = found.exercise or exercise_id
+        submission.exercise = exercise_of(notebook, given, catalogue.exercises)
     except ClassroomError as error:
         submission.error = str(error)
         submission.exercise = exercise_id
@@ -122,10 +123,15 @@ def grade_all(
     points (100 when not given). ``planned`` hears how many will be graded, ``told`` why
     rows kept from before are graded again.
     """
-    found = [p if isinstance(p, Found) else None for p in paths]
     plain = [p for p in paths if not isinstance(p, Found)]
-    named = iter(Found(p, s) for p, s in zip(plain, students(plain), strict=True))
-    every = [f if f is not None else next(named) for f in found]
+    names = iter(students(plain))
+    every: list[Found] = []
+    for given in paths:
+        if isinstance(given, Found):
+            every.append(given)
+        else:  # a plain path: named by its file, one submission per exercise it holds
+            name = next(names)
+            every += [Found(given, name, exercise=e) for e in exercises_in(given, exercise_id)]
     provenance = Provenance.of(
         catalogue,
         [kitcopy.KIT / p for p in kitcopy.kit_paths()],
@@ -137,10 +143,10 @@ def grade_all(
     book = Book.open(out, force=force, provenance=provenance)
     todo = []
     for each in every:
-        kept = book.done.get(str(each.path.resolve()))
+        kept = book.done.get(each.key)
         if kept is None or not kept.graded or kept.digest != _digest(each.path):
             todo.append(each)
-    again = sum(str(f.path.resolve()) in book.stale for f in todo)
+    again = sum(f.key in book.stale for f in todo)
     if again and told:
         told(
             f"{again} row(s) graded again: graded before with another kit, catalogue or options "
@@ -182,10 +188,8 @@ def grade_all(
         if zygote is not None:
             zygote.close()
     limits.release()
-    order = {str(p.resolve()): i for i, p in enumerate(files)}
-    grades = sorted(
-        (g for g in book.done.values() if g.source in order), key=lambda g: order[g.source]
-    )
+    order = {f.key: i for i, f in enumerate(every)}
+    grades = sorted((g for g in book.done.values() if g.key in order), key=lambda g: order[g.key])
     book.rewrite(grades)
     book.drop_stale()
     book.write_provenance(

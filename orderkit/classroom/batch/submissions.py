@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from orderkit.classroom.batch import lms
+from orderkit.classroom.batch.gradebook import row_key
 from orderkit.classroom.errors import ClassroomError
 
 UNPACKED = "unpacked"
@@ -42,8 +43,28 @@ class Found:
     late: bool = False
     older: tuple[str, ...] = ()  # this student's other files for the exercise, not graded
     rostered: bool = False  # matched to a roster line
-    exercise: str | None = None
+    exercise: str | None = None  # the exercise graded (None: the notebook names none)
     attempt: int = 0
+
+    @property
+    def key(self) -> str:
+        """What a row of the gradebook is for: this file, and this exercise of it."""
+        return row_key(str(self.path.resolve()), self.exercise)
+
+
+def exercises_in(path: Path, given: str | None = None) -> list[str | None]:
+    """The exercises a notebook holds, each graded on its own: ``given`` if set, else those
+    its metadata and ``check("id")`` cells name, else ``[None]`` (the whole catalogue).
+    A file that cannot be read holds ``[given]``: grading it says why."""
+    from orderkit.classroom.grading.notebooks import exercises_of, read_notebook
+
+    if given is not None:
+        return [given]
+    try:
+        held = exercises_of(read_notebook(path.read_bytes(), path.name))
+    except (ClassroomError, OSError):
+        return [None]
+    return list(held) or [None]
 
 
 @dataclass
@@ -120,7 +141,7 @@ def collect(
     *,
     roster: Sequence[lms.Student] = (),
     deadline: datetime | None = None,
-    exercise_of: Callable[[Path], str | None] = lambda path: None,
+    exercises: Callable[[Path], Sequence[str | None]] = exercises_in,
 ) -> Class:
     """Name each submission's student, flag the late ones, keep the latest per student.
 
@@ -129,6 +150,8 @@ def collect(
     repeat). With one, files are matched to its lines (:func:`lms.match`); a file no line
     matches is still graded, under its own name, and listed in ``unknown``. A student's
     latest file for an exercise counts (the LMS's attempt number, then the file's time).
+    ``exercises`` says which exercises a file holds: a notebook with several gives one
+    submission per exercise, each graded on its own.
     """
     plain = [p for p, root in found if lms.parse(p, root).lms == ""]
     stems = [p.stem for p in plain]
@@ -142,21 +165,22 @@ def collect(
         when = _stamp(path)
         late = named.late or (deadline is not None and when > deadline)
         match = lms.match(named, roster) if roster else None
-        item = Found(
-            path,
-            match.name if match and match.name else named.name,
-            match.id if match else named.lms_id,
-            match.email if match else "",
-            named.lms,
-            named.lms_id,
-            when.isoformat(timespec="seconds"),
-            late,
-            rostered=match is not None,
-            exercise=exercise_of(path),
-            attempt=named.attempt,
-        )
-        who = f"id:{match.id}" if match else f"{named.lms}:{named.lms_id or named.key}"
-        groups[(who, item.exercise)].append(item)
+        for exercise in exercises(path) or [None]:
+            item = Found(
+                path,
+                match.name if match and match.name else named.name,
+                match.id if match else named.lms_id,
+                match.email if match else "",
+                named.lms,
+                named.lms_id,
+                when.isoformat(timespec="seconds"),
+                late,
+                rostered=match is not None,
+                exercise=exercise,
+                attempt=named.attempt,
+            )
+            who = f"id:{match.id}" if match else f"{named.lms}:{named.lms_id or named.key}"
+            groups[(who, item.exercise)].append(item)
     for items in groups.values():
         items.sort(key=lambda f: (f.attempt, f.submitted, str(f.path)))
         latest = items[-1]
@@ -166,7 +190,7 @@ def collect(
         if roster and not chosen.rostered:
             result.unknown.append(chosen)
     order = {str(p): i for i, (p, _) in enumerate(found)}
-    result.submissions.sort(key=lambda f: order[str(f.path)])
+    result.submissions.sort(key=lambda f: order[str(f.path)])  # stable: exercises in order
     sent = {f.student_id for f in result.submissions if f.rostered}
     result.missing = [s for s in roster if s.id not in sent]
     return result
