@@ -208,3 +208,12 @@ def test_the_examples_catch_none_of_the_property_bugs_and_the_properties_all(
         assert not grade.result.stopped_on_bugs()
         caught[grade.student] = grade.result.caught
     assert caught == {"examples": 0, "properties": 5}
+
+
+def test_the_database_exercise_adds_one_bug_per_topic_to_the_three_it_had() -> None:
+    old = {"never-commits", "reseeds-on-open", "text-item-ids"}
+    new = {"order-outside-the-transaction", "order-ids-restart-on-open", "numeric-item-ids"}
+
+    assert _names("database", "chaff") == old | new
+    assert old <= _names("integration-tests", "chaff")
+    assert not new & _names("integration-tests", "chaff")

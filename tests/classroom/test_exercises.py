@@ -15,12 +15,13 @@ CHAFFS = load().of_kind("chaff")
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "classroom" / "source").glob("*.ipynb"))
-UNIT, INTEGRATION, DOUBLES, PROPERTIES = (
+UNIT, INTEGRATION, DOUBLES, DATABASE, PROPERTIES = (
     ROOT / "classroom" / "source" / name
     for name in (
         "10-exercise-unit-tests.ipynb",
         "11-exercise-integration-tests.ipynb",
         "13-exercise-test-doubles.ipynb",
+        "15-exercise-database.ipynb",
         "17-exercise-property-based-tests.ipynb",
     )
 )
@@ -38,8 +39,8 @@ def _caught(grade: Grade) -> set[str]:
     return {chaff.name for chaff in grade.result.chaffs if chaff.caught}
 
 
-def test_the_four_exercises_are_shipped() -> None:
-    assert SOURCES == [UNIT, INTEGRATION, DOUBLES, PROPERTIES]
+def test_the_five_exercises_are_shipped() -> None:
+    assert SOURCES == [UNIT, INTEGRATION, DOUBLES, DATABASE, PROPERTIES]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[s.stem for s in SOURCES])
