@@ -63,9 +63,7 @@ def _graded_in(catalogue: Catalogue, implementation: Implementation) -> str:
 def _wheats(catalogue: Catalogue) -> str:
     return _table(
         ["wheat", "what it does differently", "a test that fails here relied on"],
-        [
-            (f"`{w.name}`", w.title, _relied_on(w)) for w in catalogue.of_kind("wheat")
-        ],
+        [(f"`{w.name}`", w.title, _relied_on(w)) for w in catalogue.of_kind("wheat")],
     )
 
 

@@ -85,7 +85,7 @@ def test_a_wheat_without_a_rule_still_says_unspecified() -> None:
 PINNED = [
     "from unittest.mock import Mock, call, create_autospec\nimport pytest\n"
     "from orderkit import InsufficientStock, InventoryService, MemoryStore, OrderService",
-    '''
+    """
 def test_exact_list_of_calls():
     inventory = create_autospec(InventoryService, instance=True)
     OrderService(inventory).create_order(2, 3)
@@ -125,7 +125,7 @@ def test_fake_state():
     order = orders.create_order(2, 3)
     assert inventory.snapshot() == {1: 10, 2: 2}
     assert orders.list_orders() == [order]
-''',
+""",
 ]
 OVER_SPECIFIED = {
     "test_exact_list_of_calls",
@@ -143,9 +143,7 @@ print("STATUSES" + _json.dumps(sorted(
 
 def _statuses_in_a_kernel(book: nbformat.NotebookNode, folder: Path) -> list[list[str]]:
     run = nbformat.from_dict(book)
-    run.cells.append(
-        nbformat.v4.new_code_cell("from orderkit.classroom import check\n" + STATUSES)
-    )
+    run.cells.append(nbformat.v4.new_code_cell("from orderkit.classroom import check\n" + STATUSES))
     nbclient.NotebookClient(
         run,
         timeout=120,
