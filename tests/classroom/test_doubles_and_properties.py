@@ -3,11 +3,9 @@ check() and the batch; property bugs that the examples miss and the properties c
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import nbclient
 import nbformat
 import pytest
 
@@ -17,7 +15,7 @@ from orderkit.classroom.grading.outcomes import Raw
 from orderkit.classroom.grading.results import summarise
 from orderkit.classroom.notebook.scoreboard import Scoreboard
 from orderkit.classroom.runtime.testrun import Ran
-from tests.classroom.notebooks import grade_class, notebook, write
+from tests.classroom.notebooks import check_in_kernel, grade_class, notebook, write
 
 ROOT = Path(__file__).resolve().parents[2]
 PROPERTIES = ROOT / "classroom" / "source" / "17-exercise-property-based-tests.ipynb"
@@ -135,28 +133,10 @@ OVER_SPECIFIED = {
 }
 STATUSES = """
 import json as _json
-print("STATUSES" + _json.dumps(sorted(
-    [v.name, v.status, v.message] for v in check("test-doubles").verdicts
-)))
+print("VERDICT" + _json.dumps({{"statuses": sorted(
+    [v.name, v.status, v.message] for v in check({exercise!r}).verdicts
+)}}))
 """
-
-
-def _statuses_in_a_kernel(book: nbformat.NotebookNode, folder: Path) -> list[list[str]]:
-    run = nbformat.from_dict(book)
-    run.cells.append(nbformat.v4.new_code_cell("from orderkit.classroom import check\n" + STATUSES))
-    nbclient.NotebookClient(
-        run,
-        timeout=120,
-        allow_errors=True,
-        shutdown_kernel="immediate",
-        resources={"metadata": {"path": str(folder)}},
-        kernel_name="python3",
-    ).execute()
-    for output in run.cells[-1].outputs:
-        for line in output.get("text", "").splitlines():
-            if line.startswith("STATUSES"):
-                return list(json.loads(line.removeprefix("STATUSES")))
-    raise AssertionError(f"check() printed nothing: {run.cells[-1].outputs}")
 
 
 @pytest.mark.slow
@@ -169,7 +149,7 @@ def test_check_and_the_batch_both_call_pinning_tests_over_specified(tmp_path: Pa
         [v["name"], v["status"], v["message"]] for v in results["pinned"]["result"]["verdicts"]
     )
 
-    in_kernel = _statuses_in_a_kernel(book, tmp_path)
+    in_kernel = check_in_kernel(book, tmp_path, "test-doubles", verdict=STATUSES)["statuses"]
 
     assert in_kernel == batch
     assert {name for name, status, _ in batch if status == "over-specified"} == OVER_SPECIFIED
