@@ -79,8 +79,11 @@ def test_bugs_check_passes_the_shipped_catalogue_with_the_reference_solutions() 
     done = run_orderkit("bugs", "check", *args)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "caught 10 of 10" in done.stdout
-    assert "caught 6 of 6" in done.stdout
+    assert "(unit-tests): caught 10 of 10" in done.stdout
+    assert "(integration-tests): caught 6 of 6" in done.stdout
+    assert "(test-doubles): caught 7 of 7" in done.stdout
+    assert "(database): caught 6 of 6" in done.stdout
+    assert "(properties): caught 5 of 5" in done.stdout
     assert done.stdout.rstrip().endswith("catalogue OK")
 
 
