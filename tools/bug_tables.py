@@ -63,11 +63,17 @@ def _graded_in(catalogue: Catalogue, implementation: Implementation) -> str:
 def _wheats(catalogue: Catalogue) -> str:
     return _table(
         ["wheat", "what it does differently", "a test that fails here relied on"],
-        [
-            (f"`{w.name}`", w.title, w.detail or "(the reference: decides every verdict)")
-            for w in catalogue.of_kind("wheat")
-        ],
+        [(f"`{w.name}`", w.title, _relied_on(w)) for w in catalogue.of_kind("wheat")],
     )
+
+
+def _relied_on(wheat: Implementation) -> str:
+    """What a test failing on ``wheat`` relied on; with a rule, that it is over-specified."""
+    if not wheat.detail:
+        return "(the reference: decides every verdict)"
+    if wheat.rule:
+        return f"how the code works (over-specified): it {wheat.detail}; the rule: {wheat.rule}"
+    return wheat.detail
 
 
 def _changes(implementation: Implementation) -> str:
@@ -103,12 +109,19 @@ def _exercises(catalogue: Catalogue) -> str:
                 ", ".join(
                     [f"{level} chaffs" for level in e.levels]
                     + [f"`{b}`" if b != "*" else "every chaff" for b in e.bugs]
+                    + _naming(catalogue, e.id)
                 ),
                 f"{e.points:g}",
             )
             for e in catalogue.exercises.values()
         ],
     )
+
+
+def _naming(catalogue: Catalogue, exercise_id: str) -> list[str]:
+    """The chaffs that name ``exercise_id`` in their own ``exercises = [...]``."""
+    named = [c.name for c in catalogue.of_kind("chaff") if exercise_id in c.exercises]
+    return [f"the chaffs that name it ({len(named)})"] if named else []
 
 
 def _misconceptions(catalogue: Catalogue) -> str:

@@ -51,12 +51,16 @@ def check_in_kernel(
     folder: Path,
     exercise: str = "unit-tests",
     env: dict[str, str] | None = None,
+    verdict: str = VERDICT,
 ) -> dict[str, Any]:
-    """Run ``book`` in a real Jupyter kernel, then check() there, as a student does."""
+    """Run ``book`` in a real Jupyter kernel, then check() there, as a student does.
+
+    ``verdict`` is the code that calls check() and prints ``VERDICT`` and a JSON object.
+    """
     graded = nbformat.from_dict(book)
     graded.cells.append(
         nbformat.v4.new_code_cell(
-            "from orderkit.classroom import check\n" + VERDICT.format(exercise=exercise)
+            "from orderkit.classroom import check\n" + verdict.format(exercise=exercise)
         )
     )
     client = nbclient.NotebookClient(

@@ -25,11 +25,13 @@ def test_the_shipped_catalogue_has_wheats_chaffs_of_every_level_and_misconceptio
     assert check_applies(catalogue) == []
 
 
-def test_each_exercise_gets_the_chaffs_of_its_levels_and_every_wheat() -> None:
+def test_each_exercise_gets_the_chaffs_of_its_levels_and_every_wheat_not_limited() -> None:
     unit = load().for_exercise("unit-tests")
+    everywhere = tuple(w for w in load().of_kind("wheat") if not w.exercises)
 
     assert {c.level for c in unit.of_kind("chaff")} == {"unit"}
-    assert unit.of_kind("wheat") == load().of_kind("wheat")
+    assert unit.of_kind("wheat") == everywhere
+    assert load().for_exercise("test-doubles").of_kind("wheat")[: len(everywhere)] == everywhere
     with pytest.raises(UnknownExercise):
         load().for_exercise("nope")
 
@@ -79,8 +81,11 @@ def test_bugs_check_passes_the_shipped_catalogue_with_the_reference_solutions() 
     done = run_orderkit("bugs", "check", *args)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "caught 10 of 10" in done.stdout
-    assert "caught 6 of 6" in done.stdout
+    assert "(unit-tests): caught 10 of 10" in done.stdout
+    assert "(integration-tests): caught 6 of 6" in done.stdout
+    assert "(test-doubles): caught 7 of 7" in done.stdout
+    assert "(database): caught 6 of 6" in done.stdout
+    assert "(properties): caught 5 of 5" in done.stdout
     assert done.stdout.rstrip().endswith("catalogue OK")
 
 

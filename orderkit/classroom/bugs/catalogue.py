@@ -51,6 +51,7 @@ _KEYS = {
     "level",
     "hint",
     "detail",
+    "rule",
     "belief",
     "change",
     "same_as",
@@ -69,6 +70,7 @@ class Implementation:
     level: Level = "unit"
     hint: str = ""
     detail: str = ""  # wheats: the unspecified detail this one does differently
+    rule: str = ""  # wheats that differ in *how* only: a test failing here is over-specified
     belief: str = ""  # misconceptions: the wrong belief a test passing here encodes
     changes: tuple[Change, ...] = ()
     exercises: tuple[str, ...] = ()  # as written; empty: the default rule (see exercises.py)
@@ -184,6 +186,7 @@ def _entry(kind: Kind, raw: dict[str, Any], where: str, known: dict[str, Any]) -
         level=level,
         hint=str(raw.get("hint", "")),
         detail=str(raw.get("detail", "")),
+        rule=str(raw.get("rule", "")),
         belief=str(raw.get("belief", "")),
         changes=changes,
         exercises=names(raw, "exercises", where),

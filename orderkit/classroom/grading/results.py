@@ -11,7 +11,15 @@ from orderkit.classroom.bugs.catalogue import Catalogue, Level
 from orderkit.classroom.grading.outcomes import Raw
 
 Status = Literal[
-    "valid", "not-written", "fails", "hangs", "flaky", "unspecified", "skipped", "inspects"
+    "valid",
+    "not-written",
+    "fails",
+    "hangs",
+    "flaky",
+    "unspecified",
+    "over-specified",
+    "skipped",
+    "inspects",
 ]
 Count = Literal["valid", "invalid", "not-written"]  # what a part of the summary line counts
 
@@ -224,6 +232,11 @@ def teacher_notes(result: CheckResult, cell_errors: Sequence[str], cut_off: bool
     return "; ".join(notes)
 
 
+def over_specified(detail: str, rule: str) -> str:
+    """Why a test that fails on a wheat differing only in *how* it works is not valid."""
+    return f"over-specified: it fails on correct code that {detail}; {rule}"
+
+
 def stopped_on(bugs: int) -> str:
     """What happened to a valid test stopped at the time limit on ``bugs`` bugs."""
     which = "one of the bugs" if bugs == 1 else f"{bugs} of the bugs"
@@ -320,6 +333,10 @@ def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> Verdict:
     for wheat in wheats[1:]:
         outcome = raw.outcomes.get(wheat.name, {}).get(test)
         if outcome is not None and outcome.outcome != "passed":
+            if wheat.rule:
+                return Verdict(
+                    test, "over-specified", over_specified(wheat.detail, wheat.rule), asserts
+                )
             return Verdict(
                 test,
                 "unspecified",
