@@ -279,7 +279,7 @@ def test_a_students_catalogue_is_the_courses_public_one_with_paths_from_the_note
         for_notebook(course / "source", ["more.toml"])
 
 
-def test_a_notebook_names_its_exercises_in_metadata_and_check_calls() -> None:
+def test_a_notebook_names_its_exercises_in_metadata_else_in_its_check_calls() -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["orderkit"] = {"exercises": ["store-contract"]}
     notebook.cells = [
@@ -289,7 +289,9 @@ def test_a_notebook_names_its_exercises_in_metadata_and_check_calls() -> None:
         nbformat.v4.new_code_cell("orderkit.classroom.check('integration-tests')"),
     ]
 
-    assert exercises_of(notebook) == ["store-contract", "unit-tests", "integration-tests"]
+    assert exercises_of(notebook) == ["store-contract"]  # the teacher's metadata decides
+    del notebook.metadata["orderkit"]
+    assert exercises_of(notebook) == ["unit-tests", "store-contract", "integration-tests"]
 
 
 def test_the_exercise_of_a_notebook_must_be_one_the_catalogue_declares(course: Path) -> None:

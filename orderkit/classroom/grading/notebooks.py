@@ -53,9 +53,10 @@ def exercise_of(
 def exercises_of(notebook: nbformat.NotebookNode) -> list[str]:
     """Every exercise a notebook holds, in order: what the batch scores one by one.
 
-    Read from the metadata (``"orderkit": {"exercises": [...]}`` or ``{"exercise": id}``)
-    and from the ``check("id")`` / ``check(exercise="id")`` calls of its code cells; each
-    id once. A notebook without either holds none (graded on the whole catalogue).
+    Read from the metadata (``"orderkit": {"exercises": [...]}`` or ``{"exercise": id}``),
+    which a teacher sets and which then decides alone; without it, from the ``check("id")``
+    / ``check(exercise="id")`` calls of its code cells. Each id once. A notebook without
+    either holds none (graded on the whole catalogue).
     """
     meta = notebook.metadata.get("orderkit", {})
     found: list[str] = []
@@ -64,6 +65,8 @@ def exercises_of(notebook: nbformat.NotebookNode) -> list[str]:
         found += [str(i) for i in listed if isinstance(i, str)]
     if isinstance(meta.get("exercise"), str):
         found.append(meta["exercise"])
+    if found:
+        return list(dict.fromkeys(found))
     for cell in notebook.cells:
         if cell.get("cell_type") == "code":
             found += _checked(str(cell.get("source", "")))
