@@ -68,6 +68,29 @@ def _bugs(args: argparse.Namespace) -> int:
     return bugs(args)
 
 
+def _limits(command: argparse.ArgumentParser) -> None:
+    """The limits of a graded run, the same for ``grade`` and ``gradescope``."""
+    command.add_argument(
+        "--timeout",
+        type=float,
+        default=SUBMISSION_TIMEOUT,
+        help="seconds of CPU time each run of a submission may use, one run per "
+        f"implementation (default {SUBMISSION_TIMEOUT:g})",
+    )
+    command.add_argument(
+        "--memory",
+        type=int,
+        default=MEMORY_MIB,
+        help=f"MiB of memory per submission (default {MEMORY_MIB})",
+    )
+    command.add_argument(
+        "--test-timeout",
+        type=float,
+        default=TEST_TIMEOUT,
+        help=f"seconds per test and implementation (default {TEST_TIMEOUT:g})",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per classroom task."""
     main = argparse.ArgumentParser(
@@ -119,25 +142,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", required=True, type=Path, metavar="DIR")
     grade.add_argument("--exercise", help="exercise id (default: read from each notebook)")
     grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
-    grade.add_argument(
-        "--timeout",
-        type=float,
-        default=SUBMISSION_TIMEOUT,
-        help="seconds of CPU time each run of a submission may use, one run per "
-        f"implementation (default {SUBMISSION_TIMEOUT:g})",
-    )
-    grade.add_argument(
-        "--memory",
-        type=int,
-        default=MEMORY_MIB,
-        help=f"MiB of memory per submission (default {MEMORY_MIB})",
-    )
-    grade.add_argument(
-        "--test-timeout",
-        type=float,
-        default=TEST_TIMEOUT,
-        help=f"seconds per test and implementation (default {TEST_TIMEOUT:g})",
-    )
+    _limits(grade)
     grade.add_argument(
         "--bugs", action="append", default=[], type=Path, metavar="FILE", help=BUGS_HELP
     )
@@ -207,14 +212,7 @@ def parser() -> argparse.ArgumentParser:
     gradescope.add_argument(
         "--wheel", type=Path, metavar="FILE", help="the kit's wheel (default: built here)"
     )
-    same = "as for orderkit grade"
-    gradescope.add_argument(
-        "--timeout", type=float, default=SUBMISSION_TIMEOUT, help=f"seconds per run, {same}"
-    )
-    gradescope.add_argument("--memory", type=int, default=MEMORY_MIB, help=f"MiB, {same}")
-    gradescope.add_argument(
-        "--test-timeout", type=float, default=TEST_TIMEOUT, help=f"seconds per test, {same}"
-    )
+    _limits(gradescope)
     gradescope.set_defaults(run=_gradescope)
 
     bugs = commands.add_parser(
