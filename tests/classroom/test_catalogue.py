@@ -29,7 +29,12 @@ def test_each_exercise_gets_the_chaffs_of_its_levels_and_every_wheat() -> None:
     unit = load().for_exercise("unit-tests")
 
     assert {c.level for c in unit.of_kind("chaff")} == {"unit"}
-    assert unit.of_kind("wheat") == load().of_kind("wheat")
+    assert unit.of_kind("wheat") == tuple(w for w in load().of_kind("wheat") if not w.exercises)
+    test_first = load().for_exercise("test-first")
+    assert {c.name for c in test_first.of_kind("chaff")} == {
+        c.name for c in load().of_kind("chaff") if c.exercises == ("test-first",)
+    }
+    assert "cancel-messages" in {w.name for w in test_first.of_kind("wheat")}
     with pytest.raises(UnknownExercise):
         load().for_exercise("nope")
 
@@ -81,6 +86,7 @@ def test_bugs_check_passes_the_shipped_catalogue_with_the_reference_solutions() 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "caught 10 of 10" in done.stdout
     assert "caught 6 of 6" in done.stdout
+    assert "(test-first): caught 8 of 8" in done.stdout
     assert done.stdout.rstrip().endswith("catalogue OK")
 
 

@@ -54,13 +54,16 @@ def _chaffs(catalogue: object, exercise_id: str) -> set[str]:
 def test_the_kits_exercises_are_data_of_its_catalogue_and_keep_their_ids() -> None:
     catalogue = load()
 
-    assert list(EXERCISES) == ["unit-tests", "integration-tests", "all"]
+    assert list(EXERCISES) == ["unit-tests", "integration-tests", "all", "test-first"]
     assert catalogue.exercises == EXERCISES
     assert catalogue.exercise("unit-tests").levels == ("unit",)
     assert len(_chaffs(catalogue, "all")) == len(catalogue.of_kind("chaff"))
-    assert _chaffs(catalogue, "unit-tests") | _chaffs(catalogue, "integration-tests") == (
-        _chaffs(catalogue, "all")
-    )
+    assert (
+        _chaffs(catalogue, "unit-tests")
+        | _chaffs(catalogue, "integration-tests")
+        | _chaffs(catalogue, "test-first")
+    ) == _chaffs(catalogue, "all")
+    assert not _chaffs(catalogue, "test-first") & _chaffs(catalogue, "unit-tests")
     with pytest.raises(UnknownExercise, match="known: unit-tests, integration-tests, all"):
         catalogue.exercise("store-contract")
 
@@ -86,7 +89,9 @@ def test_a_teachers_bug_in_a_file_that_declares_an_exercise_grades_only_that_one
     assert _chaffs(catalogue, "store-contract") == {"lost-update"}
     assert "lost-update" not in _chaffs(catalogue, "integration-tests")
     assert "lost-update" in _chaffs(catalogue, "all")
-    assert catalogue.for_exercise("store-contract").of_kind("wheat") == catalogue.of_kind("wheat")
+    assert catalogue.for_exercise("store-contract").of_kind("wheat") == tuple(
+        wheat for wheat in catalogue.of_kind("wheat") if not wheat.exercises
+    )
 
 
 def test_without_an_exercise_of_the_teachers_own_a_bug_grades_the_kits_by_level(
