@@ -93,6 +93,12 @@ def _chaffs(catalogue: Catalogue) -> str:
     )
 
 
+def _named_by(catalogue: Catalogue, exercise_id: str) -> list[str]:
+    """The chaffs that name ``exercise_id`` in their own ``exercises = [...]``."""
+    named = [c for c in catalogue.of_kind("chaff") if exercise_id in c.exercises]
+    return [f"its own {len(named)} chaffs (`exercises = [\"{exercise_id}\"]`)"] if named else []
+
+
 def _exercises(catalogue: Catalogue) -> str:
     return _table(
         ["exercise", "title", "graded by", "points"],
@@ -103,6 +109,7 @@ def _exercises(catalogue: Catalogue) -> str:
                 ", ".join(
                     [f"{level} chaffs" for level in e.levels]
                     + [f"`{b}`" if b != "*" else "every chaff" for b in e.bugs]
+                    + _named_by(catalogue, e.id)
                 ),
                 f"{e.points:g}",
             )
