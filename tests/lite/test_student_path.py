@@ -77,7 +77,9 @@ def test_every_link_of_every_notebook_resolves_in_the_site(site: Path) -> None:
     assert all(url.startswith("https://") for url in outside), outside
 
 
-@pytest.mark.parametrize("exercise", ["10-exercise-unit-tests", "11-exercise-integration-tests"])
+@pytest.mark.parametrize(
+    "exercise", ["10-exercise-unit-tests", "11-exercise-integration-tests", "12-test-first"]
+)
 def test_the_contract_link_opens_the_contract(page: Page, base_url: str, exercise: str) -> None:
     page.goto(f"{base_url}lab/index.html?path=notebooks/{exercise}.ipynb")  # no need to wait
     link = page.locator('.jp-MarkdownOutput a[href$="CONTRACT.md"]').first
