@@ -96,7 +96,7 @@ def _chaffs(catalogue: Catalogue) -> str:
 def _named_by(catalogue: Catalogue, exercise_id: str) -> list[str]:
     """The chaffs that name ``exercise_id`` in their own ``exercises = [...]``."""
     named = [c for c in catalogue.of_kind("chaff") if exercise_id in c.exercises]
-    return [f"its own {len(named)} chaffs (`exercises = [\"{exercise_id}\"]`)"] if named else []
+    return [f'its own {len(named)} chaffs (`exercises = ["{exercise_id}"]`)'] if named else []
 
 
 def _exercises(catalogue: Catalogue) -> str:

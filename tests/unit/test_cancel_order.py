@@ -12,7 +12,6 @@ from orderkit import (
     InvalidOrderId,
     InventoryService,
     OrderAlreadyCancelled,
-    OrderkitError,
     OrderService,
     UnknownOrder,
 )
@@ -31,21 +30,6 @@ def test_anything_else_is_refused_with_its_value_in_the_message(order_id: Any) -
 
     assert raised.value.order_id is order_id
     assert repr(order_id) in str(raised.value)
-
-
-@pytest.mark.parametrize(
-    ("error", "builtin"),
-    [
-        (InvalidOrderId, ValueError),
-        (UnknownOrder, LookupError),
-        (OrderAlreadyCancelled, LookupError),
-    ],
-)
-def test_the_cancel_errors_are_orderkit_errors_and_their_builtin(
-    error: type[Exception], builtin: type[Exception]
-) -> None:
-    assert issubclass(error, OrderkitError)
-    assert issubclass(error, builtin)
 
 
 def test_the_cancel_errors_carry_the_order_id_and_open_with_their_name() -> None:
