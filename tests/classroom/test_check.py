@@ -159,7 +159,7 @@ def test_without_an_exercise_the_whole_catalogue_is_used(student_module: Build) 
     result = check(module=student_module(TUTORIAL_TESTS))
 
     assert [c.name for c in result.chaffs] == [c.name for c in load().of_kind("chaff")]
-    assert len(result.chaffs) == 16
+    assert len(result.chaffs) == 24  # 10 unit-tests, 6 integration-tests, 8 test-first
 
 
 def test_an_unknown_exercise_is_a_clear_error(student_module: Build) -> None:
