@@ -1,7 +1,8 @@
 """orderkit: learn unit and integration testing with two collaborating services.
 
 An :class:`InventoryService` holds stock; an :class:`OrderService` creates orders and takes
-the stock they need. Both run on a :class:`StockStore`: in memory or in SQLite.
+the stock they need, and puts it back when an order is cancelled. Both run on a
+:class:`StockStore`: in memory or in SQLite.
 """
 
 from importlib import metadata as _metadata
@@ -10,12 +11,15 @@ from orderkit.domain import MAX_QUANTITY, ItemId, Order
 from orderkit.errors import (
     InsufficientStock,
     InvalidItemId,
+    InvalidOrderId,
     InvalidQuantity,
+    OrderAlreadyCancelled,
     OrderkitError,
     StoreBusy,
     StoreClosed,
     StoreError,
     UnknownItem,
+    UnknownOrder,
 )
 from orderkit.inventory import DEFAULT_STOCK, InventoryService
 from orderkit.orders import OrderService
@@ -26,11 +30,13 @@ __all__ = [
     "MAX_QUANTITY",
     "InsufficientStock",
     "InvalidItemId",
+    "InvalidOrderId",
     "InvalidQuantity",
     "InventoryService",
     "ItemId",
     "MemoryStore",
     "Order",
+    "OrderAlreadyCancelled",
     "OrderService",
     "OrderkitError",
     "SqliteStore",
@@ -39,6 +45,7 @@ __all__ = [
     "StoreClosed",
     "StoreError",
     "UnknownItem",
+    "UnknownOrder",
 ]
 
 try:  # written once, in pyproject.toml; installed (editable or not), its metadata has it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Union
 
-from orderkit.errors import InvalidItemId, InvalidQuantity
+from orderkit.errors import InvalidItemId, InvalidOrderId, InvalidQuantity
 
 ItemId = Union[int, str]
 """Item ids are ints (as in the tutorial) or non-empty strings such as ``"LAMP"``."""
@@ -55,3 +55,16 @@ def check_quantity(quantity: Any, *, allow_zero: bool = False) -> int:
     if quantity > MAX_QUANTITY:
         raise InvalidQuantity(quantity, f"must be at most {MAX_QUANTITY}")
     return quantity
+
+
+def check_order_id(order_id: Any) -> int:
+    """Return ``order_id`` if an order could have it, else raise :class:`InvalidOrderId`.
+
+    Order ids are ints from 1 (a store's first order) up to :data:`MAX_QUANTITY` (what
+    SQLite's INTEGER holds); ``True`` and ``"1"`` are refused, as for quantities.
+    """
+    if isinstance(order_id, bool) or not isinstance(order_id, int):
+        raise InvalidOrderId(order_id, f"must be an int, not {type(order_id).__name__}")
+    if not 1 <= order_id <= MAX_QUANTITY:
+        raise InvalidOrderId(order_id, f"must be from 1 to {MAX_QUANTITY}")
+    return order_id

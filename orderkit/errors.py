@@ -50,6 +50,33 @@ class UnknownItem(OrderkitError, LookupError):
         super().__init__(f"Unknown item {item_id!r}: it has no stock record")
 
 
+class InvalidOrderId(OrderkitError, ValueError):
+    """An order id that is not a whole number from 1 up: no order could have it."""
+
+    def __init__(self, order_id: Any, reason: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"Invalid order id {order_id!r}: {reason}")
+
+
+class UnknownOrder(OrderkitError, LookupError):
+    """An order id the store never gave out; nothing was changed."""
+
+    def __init__(self, order_id: int) -> None:
+        self.order_id = order_id
+        super().__init__(f"Unknown order {order_id!r}: no order has that id")
+
+
+class OrderAlreadyCancelled(OrderkitError, LookupError):
+    """An order that was cancelled before: its stock is back already, so nothing changes.
+
+    A ``LookupError`` as :class:`UnknownOrder` is: no order in force has that id.
+    """
+
+    def __init__(self, order_id: int) -> None:
+        self.order_id = order_id
+        super().__init__(f"Order already cancelled: order {order_id!r}; its stock is back")
+
+
 class StoreError(OrderkitError):
     """The storage back end failed (closed, busy for too long, or unreadable)."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from orderkit.domain import ItemId, Order, check_item_id, check_quantity
+from orderkit.domain import ItemId, Order, check_item_id, check_order_id, check_quantity
 from orderkit.errors import InvalidItemId
 from orderkit.stores import MemoryStore, StockStore
 
@@ -73,6 +73,19 @@ class InventoryService:
         order = self._store.place_order(item_id, quantity)
         if self._listeners:  # the extra read costs a query on SQLite; skip it when unheard
             self._notify(item_id, self.check_stock(item_id))
+        return order
+
+    def cancel_order(self, order_id: int) -> Order:
+        """Cancel an order in force and put its stock back, in one atomic step; return it.
+
+        This is what :meth:`OrderService.cancel_order <orderkit.OrderService.cancel_order>`
+        calls. Raises :class:`~orderkit.errors.InvalidOrderId`,
+        :class:`~orderkit.errors.UnknownOrder` or
+        :class:`~orderkit.errors.OrderAlreadyCancelled`, and then changes nothing.
+        """
+        order = self._store.cancel_order(check_order_id(order_id))
+        if self._listeners:
+            self._notify(order["item_id"], self.check_stock(order["item_id"]))
         return order
 
     def set_stock(self, item_id: ItemId, quantity: int) -> None:

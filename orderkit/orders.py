@@ -1,10 +1,10 @@
-"""OrderService: creates orders and takes the stock they need from an InventoryService."""
+"""OrderService: creates orders with stock from an InventoryService, and cancels them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from orderkit.domain import ItemId, Order, check_item_id, check_quantity
+from orderkit.domain import ItemId, Order, check_item_id, check_order_id, check_quantity
 from orderkit.inventory import InventoryService
 
 OrderListener = Callable[[Order], None]
@@ -12,7 +12,7 @@ OrderListener = Callable[[Order], None]
 
 
 class OrderService:
-    """Create orders, as in the tutorial, and list them.
+    """Create orders, as in the tutorial, cancel them, and list them.
 
     The inventory is passed in (constructor injection), so a unit test can hand it a stub
     or a mock and an integration test a real :class:`InventoryService`.
@@ -48,8 +48,19 @@ class OrderService:
             listener(order)
         return order
 
+    def cancel_order(self, order_id: int) -> Order:
+        """Cancel an order in force and put its stock back, in one atomic step; return it.
+
+        Returns the order as :meth:`create_order` returned it; it is no longer listed.
+        An id that is not an int from 1 up raises :class:`~orderkit.errors.InvalidOrderId`
+        (a ``ValueError``), an id never given out :class:`~orderkit.errors.UnknownOrder`
+        and an order cancelled before :class:`~orderkit.errors.OrderAlreadyCancelled`
+        (both ``LookupError``); each time neither stock nor orders change.
+        """
+        return self._inventory.cancel_order(check_order_id(order_id))
+
     def list_orders(self) -> list[Order]:
-        """Return every order recorded in the inventory's store, oldest first."""
+        """Return every order in force in the inventory's store (not cancelled), oldest first."""
         return self._inventory.store.list_orders()
 
     def subscribe(self, listener: OrderListener) -> Callable[[], None]:

@@ -1,8 +1,8 @@
 """The storage abstraction every stock store implements.
 
-It is deliberately small: read, set, add, take atomically, place an order atomically, list
-orders. "If it's hard to fake, the abstraction is probably too complicated": a test fake
-implements these same methods.
+It is deliberately small: read, set, add, take atomically, place and cancel an order
+atomically, list orders. "If it's hard to fake, the abstraction is probably too
+complicated": a test fake implements these same methods.
 
 Stores trust their caller. The services check item ids and quantities first
 (:mod:`orderkit.domain`), so a store only deals with valid values.
@@ -65,8 +65,19 @@ class StockStore(ABC):
         """
 
     @abstractmethod
+    def cancel_order(self, order_id: int) -> Order:
+        """Cancel an order in force and put its stock back, both or neither; return it.
+
+        Raises :class:`~orderkit.errors.UnknownOrder` for an id never given out,
+        :class:`~orderkit.errors.OrderAlreadyCancelled` for an order cancelled before, and
+        :class:`~orderkit.errors.InvalidQuantity` if the stock put back would pass
+        :data:`~orderkit.domain.MAX_QUANTITY`; each time nothing changes. A cancelled
+        order's id is never given out again.
+        """
+
+    @abstractmethod
     def list_orders(self) -> list[Order]:
-        """Return every recorded order, oldest first."""
+        """Return every order in force (recorded, not cancelled), oldest first."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most stores hold nothing
         """Release what the store holds; the default holds nothing."""

@@ -6,7 +6,14 @@ import threading
 from collections.abc import Mapping
 
 from orderkit.domain import MAX_QUANTITY, ItemId, Order
-from orderkit.errors import InsufficientStock, InvalidQuantity, StoreClosed, UnknownItem
+from orderkit.errors import (
+    InsufficientStock,
+    InvalidQuantity,
+    OrderAlreadyCancelled,
+    StoreClosed,
+    UnknownItem,
+    UnknownOrder,
+)
 from orderkit.stores.base import StockStore
 
 
@@ -20,7 +27,8 @@ class MemoryStore(StockStore):
     def __init__(self, stock: Mapping[ItemId, int] | None = None) -> None:
         self._lock = threading.Lock()
         self._stock: dict[ItemId, int] = dict(stock or {})
-        self._orders: list[Order] = []
+        self._orders: list[Order] = []  # every order ever placed, cancelled ones too
+        self._cancelled: set[int] = set()
         self._closed = False
 
     def __repr__(self) -> str:
@@ -56,11 +64,15 @@ class MemoryStore(StockStore):
     def add_stock(self, item_id: ItemId, quantity: int) -> int:
         with self._lock:
             self._check_open()
-            level = self._stock.get(item_id, 0) + quantity
-            if level > MAX_QUANTITY:
-                raise InvalidQuantity(quantity, f"stock would pass {MAX_QUANTITY}")
-            self._stock[item_id] = level
-            return level
+            return self._add(item_id, quantity)
+
+    def _add(self, item_id: ItemId, quantity: int) -> int:
+        """Add to an item's stock, the lock held; refuse a level past the maximum."""
+        level = self._stock.get(item_id, 0) + quantity
+        if level > MAX_QUANTITY:
+            raise InvalidQuantity(quantity, f"stock would pass {MAX_QUANTITY}")
+        self._stock[item_id] = level
+        return level
 
     def take_stock(self, item_id: ItemId, quantity: int) -> int:
         with self._lock:
@@ -89,10 +101,24 @@ class MemoryStore(StockStore):
             self._orders.append(order)
             return order.copy()
 
+    def cancel_order(self, order_id: int) -> Order:
+        with self._lock:
+            self._check_open()
+            order = next((o for o in self._orders if o["order_id"] == order_id), None)
+            if order is None:
+                raise UnknownOrder(order_id)
+            if order_id in self._cancelled:
+                raise OrderAlreadyCancelled(order_id)
+            self._add(order["item_id"], order["quantity"])  # may refuse: then nothing changed
+            self._cancelled.add(order_id)
+            return order.copy()
+
     def list_orders(self) -> list[Order]:
         with self._lock:
             self._check_open()
-            return [order.copy() for order in self._orders]
+            return [
+                order.copy() for order in self._orders if order["order_id"] not in self._cancelled
+            ]
 
     def close(self) -> None:
         with self._lock:

@@ -28,13 +28,17 @@ from orderkit.domain import MAX_QUANTITY, ItemId, Order
 from orderkit.errors import (
     InsufficientStock,
     InvalidQuantity,
+    OrderAlreadyCancelled,
     StoreBusy,
     StoreClosed,
     StoreError,
     UnknownItem,
+    UnknownOrder,
 )
 from orderkit.stores.base import StockStore
 
+# A cancellation is a row of its own table, so a database written before cancelling existed
+# gains it on the next open (IF NOT EXISTS) and its orders keep their shape.
 # item_id has no declared type on purpose: SQLite then keeps 1 and "1" apart, as a dict does.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS stock (
@@ -45,6 +49,9 @@ CREATE TABLE IF NOT EXISTS orders (
     order_id INTEGER PRIMARY KEY AUTOINCREMENT,
     item_id NOT NULL,
     quantity INTEGER NOT NULL CHECK (quantity > 0)
+);
+CREATE TABLE IF NOT EXISTS cancelled (
+    order_id INTEGER PRIMARY KEY REFERENCES orders (order_id)
 );
 """
 
@@ -155,15 +162,20 @@ class SqliteStore(StockStore):
 
     def add_stock(self, item_id: ItemId, quantity: int) -> int:
         with self._write() as conn:
-            row = conn.execute(
-                "INSERT INTO stock (item_id, quantity) VALUES (?, ?) "
-                "ON CONFLICT (item_id) DO UPDATE SET quantity = quantity + excluded.quantity "
-                "WHERE quantity <= ? - excluded.quantity RETURNING quantity",
-                (item_id, quantity, MAX_QUANTITY),
-            ).fetchall()
-            if not row:
-                raise InvalidQuantity(quantity, f"stock would pass {MAX_QUANTITY}")
-            return int(row[0][0])
+            return self._add(conn, item_id, quantity)
+
+    @staticmethod
+    def _add(conn: sqlite3.Connection, item_id: ItemId, quantity: int) -> int:
+        """Add to an item's stock in one statement; refuse a level past the maximum."""
+        row = conn.execute(
+            "INSERT INTO stock (item_id, quantity) VALUES (?, ?) "
+            "ON CONFLICT (item_id) DO UPDATE SET quantity = quantity + excluded.quantity "
+            "WHERE quantity <= ? - excluded.quantity RETURNING quantity",
+            (item_id, quantity, MAX_QUANTITY),
+        ).fetchall()
+        if not row:
+            raise InvalidQuantity(quantity, f"stock would pass {MAX_QUANTITY}")
+        return int(row[0][0])
 
     def take_stock(self, item_id: ItemId, quantity: int) -> int:
         with self._write() as conn:
@@ -197,10 +209,27 @@ class SqliteStore(StockStore):
             raise UnknownItem(item_id)
         raise InsufficientStock(item_id, quantity, 0 if current is None else int(current[0]))
 
+    def cancel_order(self, order_id: int) -> Order:
+        with self._write() as conn:  # one transaction: the stock back and the mark, or neither
+            found = conn.execute(
+                "SELECT item_id, quantity, order_id IN (SELECT order_id FROM cancelled) "
+                "FROM orders WHERE order_id = ?",
+                (order_id,),
+            ).fetchone()
+            if found is None:
+                raise UnknownOrder(order_id)
+            item_id, quantity, cancelled = found
+            if cancelled:
+                raise OrderAlreadyCancelled(order_id)
+            self._add(conn, item_id, int(quantity))
+            conn.execute("INSERT INTO cancelled (order_id) VALUES (?)", (order_id,))
+        return {"order_id": order_id, "item_id": item_id, "quantity": int(quantity)}
+
     def list_orders(self) -> list[Order]:
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT order_id, item_id, quantity FROM orders ORDER BY order_id"
+                "SELECT order_id, item_id, quantity FROM orders "
+                "WHERE order_id NOT IN (SELECT order_id FROM cancelled) ORDER BY order_id"
             ).fetchall()
         return [
             {"order_id": int(order_id), "item_id": item_id, "quantity": int(quantity)}

@@ -11,8 +11,8 @@ hint = "Place two orders: in which order are they listed?"
 [[chaff.change]]
 file = "stores/memory.py"
 in = "MemoryStore.list_orders"
-find = "return [order.copy() for order in self._orders]"
-replace = "return [order.copy() for order in reversed(self._orders)]"
+find = "order.copy() for order in self._orders if"
+replace = "order.copy() for order in reversed(self._orders) if"
 """
 QUANTITY_ONE = """
 [[chaff]]

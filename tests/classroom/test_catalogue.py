@@ -32,6 +32,11 @@ def test_each_exercise_gets_the_chaffs_of_its_levels_and_every_wheat_not_limited
     assert {c.level for c in unit.of_kind("chaff")} == {"unit"}
     assert unit.of_kind("wheat") == everywhere
     assert load().for_exercise("test-doubles").of_kind("wheat")[: len(everywhere)] == everywhere
+    test_first = load().for_exercise("test-first")
+    assert {c.name for c in test_first.of_kind("chaff")} == {
+        c.name for c in load().of_kind("chaff") if c.exercises == ("test-first",)
+    }
+    assert "cancel-messages" in {w.name for w in test_first.of_kind("wheat")}
     with pytest.raises(UnknownExercise):
         load().for_exercise("nope")
 
@@ -86,6 +91,7 @@ def test_bugs_check_passes_the_shipped_catalogue_with_the_reference_solutions() 
     assert "(test-doubles): caught 7 of 7" in done.stdout
     assert "(database): caught 6 of 6" in done.stdout
     assert "(properties): caught 5 of 5" in done.stdout
+    assert "(test-first): caught 8 of 8" in done.stdout
     assert done.stdout.rstrip().endswith("catalogue OK")
 
 

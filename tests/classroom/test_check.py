@@ -159,7 +159,7 @@ def test_without_an_exercise_the_whole_catalogue_is_used(student_module: Build) 
     result = check(module=student_module(TUTORIAL_TESTS))
 
     assert [c.name for c in result.chaffs] == [c.name for c in load().of_kind("chaff")]
-    assert len(result.chaffs) == 29  # 16 of exercises 10 and 11, 13 of 13, 15 and 17
+    assert len(result.chaffs) == 37  # 16 of exercises 10 and 11, 8 of 12, 13 of 13, 15 and 17
 
 
 def test_an_unknown_exercise_is_a_clear_error(student_module: Build) -> None:

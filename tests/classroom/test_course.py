@@ -61,6 +61,7 @@ def test_the_kits_exercises_are_data_of_its_catalogue_and_keep_their_ids() -> No
         "test-doubles",
         "database",
         "properties",
+        "test-first",
     ]
     assert catalogue.exercises == EXERCISES
     assert catalogue.exercise("unit-tests").levels == ("unit",)
@@ -68,6 +69,7 @@ def test_the_kits_exercises_are_data_of_its_catalogue_and_keep_their_ids() -> No
     assert set().union(*(_chaffs(catalogue, e) for e in EXERCISES if e != "all")) == (
         _chaffs(catalogue, "all")
     )
+    assert not _chaffs(catalogue, "test-first") & _chaffs(catalogue, "unit-tests")
     with pytest.raises(UnknownExercise, match="known: unit-tests, integration-tests, all"):
         catalogue.exercise("store-contract")
 

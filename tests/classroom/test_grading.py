@@ -40,9 +40,13 @@ for cell in solution["cells"]:
         exec("".join(cell["source"]).replace("%xmode Minimal", ""))
 """
 
+RED_STEP = "raise NotImplementedError('the red step: no code yet')"  # tagged raises-exception
+
 SUBMISSIONS: dict[str, list[str] | str] = {
     "good": [SETUP, GOOD_TESTS, "from orderkit.classroom import check\ncheck('unit-tests')"],
     "weak": [SETUP, WEAK_TESTS],
+    "red-step": [SETUP, RED_STEP, GOOD_TESTS],  # a lesson's failing cell, as in lesson 12
+    "untagged": [SETUP, RED_STEP.replace("raise", "1 / 0  #"), GOOD_TESTS],
     "empty": [],
     "reordered": [GOOD_TESTS, SETUP],  # tests first: the names exist by the time they run
     "deleted": [GOOD_TESTS],  # the import cell was deleted: every test errors on correct code
@@ -81,6 +85,9 @@ def _write(folder: Path, name: str, content: list[str] | str) -> Path:
         return path
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in content]
+    for cell in notebook.cells:
+        if cell.source == RED_STEP:
+            cell.metadata["tags"] = ["raises-exception"]
     notebook.metadata["orderkit"] = {"exercise": "unit-tests"}
     path = folder / f"{name}.ipynb"
     nbformat.write(notebook, path)
@@ -140,6 +147,20 @@ def test_good_tests_score_above_weak_ones(
     assert good["notes"] == ""
     assert good["status"] == "graded"
     assert good["exercise"] == "unit-tests"
+
+
+@pytest.mark.slow
+def test_a_cell_meant_to_fail_is_not_noted_and_any_other_is(
+    graded: tuple[dict[str, dict[str, str]], Path, Path],
+) -> None:
+    rows, _, _ = graded
+
+    assert rows["red-step"]["notes"] == ""
+    assert rows["red-step"]["score"] == rows["good"]["score"]
+    assert (
+        rows["untagged"]["notes"]
+        == "1 cell(s) raised, first cell 2: ZeroDivisionError: division by zero"
+    )
 
 
 @pytest.mark.slow

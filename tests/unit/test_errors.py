@@ -7,12 +7,15 @@ import pytest
 from orderkit import (
     InsufficientStock,
     InvalidItemId,
+    InvalidOrderId,
     InvalidQuantity,
+    OrderAlreadyCancelled,
     OrderkitError,
     StoreBusy,
     StoreClosed,
     StoreError,
     UnknownItem,
+    UnknownOrder,
 )
 
 
@@ -23,6 +26,9 @@ from orderkit import (
         (InvalidQuantity, ValueError),
         (InvalidItemId, ValueError),
         (UnknownItem, LookupError),
+        (InvalidOrderId, ValueError),
+        (UnknownOrder, LookupError),
+        (OrderAlreadyCancelled, LookupError),
         (StoreError, Exception),
         (StoreBusy, StoreError),
         (StoreClosed, StoreError),

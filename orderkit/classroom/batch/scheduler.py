@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import tempfile
 from collections import deque
@@ -39,6 +40,10 @@ from orderkit.classroom.grading.results import summarise, teacher_notes
 from orderkit.classroom.processes import loop
 from orderkit.classroom.runtime.testrun import Outcome, Ran
 
+RAISES = "raises-exception"
+"""The tag of a cell whose error is its lesson (nbval's): the batch does not note it."""
+
+
 NO_ZYGOTE = "ORDERKIT_NO_ZYGOTE"
 """Set to 1 to start every run with ``exec`` instead of forking it from the clean zygote."""
 
@@ -51,6 +56,7 @@ class _Submission:
     path: Path
     digest: str
     cells: list[tuple[str, str]] = field(default_factory=list)
+    meant_to_fail: set[int] = field(default_factory=set)  # cells tagged raises-exception
     exercise: str | None = None
     catalogue: Catalogue | None = None
     pending: int = 0
@@ -90,7 +96,23 @@ def _read(found: Found, catalogue: Catalogue, exercise_id: str | None) -> _Submi
         text = cell.get("source", "")
         if cell.get("cell_type") == "code" and isinstance(text, str) and text.strip():
             submission.cells.append((str(cell.get("id") or f"cell-{number}"), text))
+            if RAISES in cell.get("metadata", {}).get("tags", ()):
+                submission.meant_to_fail.add(len(submission.cells))
     return submission
+
+
+def _unexpected(errors: Sequence[str], meant_to_fail: set[int]) -> list[str]:
+    """The cell errors a teacher should read: not those of cells meant to fail.
+
+    A run names an error by the cell's position among the code cells it ran, ``cell N: ...``;
+    what the run wrote otherwise (its report is the submission's to forge) is kept.
+    """
+    kept = []
+    for error in errors:
+        number = re.match(r"cell (\d+): ", error)
+        if number is None or int(number[1]) not in meant_to_fail:
+            kept.append(error)
+    return kept
 
 
 def grade_all(
@@ -345,6 +367,7 @@ def _decide(submission: _Submission, isolation: sandbox.Isolation | None, timeou
     result = summarise(raw, catalogue, submission.exercise)
     errors = next((r.cell_errors for r in reference if r.ended), [])
     cut_off = any("OutputFlood" in error for error in errors)
+    errors = _unexpected(errors, submission.meant_to_fail)
     return Grade(**base, result=result, notes=teacher_notes(result, errors, cut_off))
 
 
