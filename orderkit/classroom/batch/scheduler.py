@@ -35,6 +35,7 @@ from orderkit.classroom.batch.zygote import Zygote
 from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.grading import hints
 from orderkit.classroom.grading.outcomes import Raw
 from orderkit.classroom.grading.results import every_test_valid, summarise, teacher_notes
 from orderkit.classroom.processes import loop
@@ -297,7 +298,8 @@ def _loop(
             submission.hinted = True
             assert submission.catalogue is not None
             catalogue = submission.catalogue
-            if every_test_valid(plan.assemble(submission.reports, catalogue, ""), catalogue):
+            raw = plan.assemble(submission.reports, catalogue, "")
+            if hints.wanted() and every_test_valid(raw, catalogue):
                 submission.pending = 1
                 queue.appendleft((submission, catalogue.of_kind("wheat")[0], True))
         if submission.pending == 0:

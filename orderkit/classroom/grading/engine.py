@@ -35,9 +35,8 @@ import pytest
 
 from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import TEST_TIMEOUT
-from orderkit.classroom.grading import runs
+from orderkit.classroom.grading import hints, runs
 from orderkit.classroom.grading.errors import GradingError
-from orderkit.classroom.grading.hints import UNAVAILABLE
 from orderkit.classroom.grading.outcomes import Raw
 from orderkit.classroom.grading.results import every_test_valid
 from orderkit.classroom.grading.runs import Run
@@ -127,14 +126,14 @@ class _Plugin(testrun.Collecting):
             else:
                 self.raw.outcomes[tried.name] = outcomes
         self.raw.probes.append({names[i]: o for i, o in found[last.key].items()})
-        if every_test_valid(self.raw, self.catalogue):
+        if hints.wanted() and every_test_valid(self.raw, self.catalogue):
             self._measure(items, Run(key + 2, reference.code(), every, measure=True))
 
     def _measure(self, items: list[pytest.Item], run: Run) -> None:
         """The hint run: every test on the reference once more, coverage on. What it finds
         goes to ``raw.arcs`` alone (the hints), never to the outcomes the verdicts read."""
         if not measure.available():
-            self.raw.hints_note = UNAVAILABLE
+            self.raw.hints_note = hints.UNAVAILABLE
             return
         if not self.fork:
             arcs: measure.Arcs = {}
