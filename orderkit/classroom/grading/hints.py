@@ -31,7 +31,10 @@ from orderkit.classroom.runtime.measure import Arcs
 
 KIT = Path(__file__).resolve().parents[2]
 WAITING = "coverage hints appear once every test is valid"
-UNAVAILABLE = "no coverage hints here: coverage.py is not installed in this kernel"
+UNAVAILABLE = (
+    "no coverage hints in this kernel: it cannot measure coverage (coverage.py is not "
+    "installed, or, as in the browser, a trace function times the tests)"
+)
 NO_HINTS = "ORDERKIT_NO_HINTS"
 """Set to 1 to make no hint run (check() and orderkit grade): e.g. to time what it costs."""
 
@@ -112,32 +115,41 @@ def _untaken(functions: Mapping[str, dict[str, object]], source: str, where: Sco
             found.append(f"no test runs {name}")
             continue
         missing = region.get("missing_branches")
+        unreached = region.get("missing_lines")
+        unreached = set(unreached) if isinstance(unreached, list) else set()
+        told = set()
         for start, end in sorted(missing if isinstance(missing, list) else []):
+            if start in unreached:  # neither way taken: the line itself never ran
+                if start not in told:
+                    told.add(start)
+                    found.append(f"{name}: no test reaches {_shown(_head(branching.get(start)))}")
+                continue
             found.append(f"{name}: {_branch(branching.get(start), end)}")
-    return found
+    return list(dict.fromkeys(found))  # two ways out told alike (a loop's) said once
 
 
 def _number(value: object) -> int:
     return value if isinstance(value, int) else 0
 
 
+def _head(node: ast.AST | None) -> str:
+    """A branching statement's first line as code (no comment, no line number)."""
+    if isinstance(node, (ast.If, ast.While)):
+        return f"{'if' if isinstance(node, ast.If) else 'while'} {ast.unparse(node.test)}:"
+    if isinstance(node, (ast.For, ast.AsyncFor)):
+        return f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}:"
+    return "a branch"
+
+
 def _branch(node: ast.AST | None, to: int) -> str:
-    """A branch never taken, in a learner's words, by its line as code (no comment, no
-    line number)."""
+    """A branch never taken, in a learner's words, by its line as code."""
     if isinstance(node, ast.If):
         into = bool(node.body) and to == node.body[0].lineno
-        return (
-            f"no test makes {_shown(f'if {ast.unparse(node.test)}:')} {'true' if into else 'false'}"
-        )
+        return f"no test makes {_shown(_head(node))} {'true' if into else 'false'}"
     if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-        head = (
-            f"while {ast.unparse(node.test)}:"
-            if isinstance(node, ast.While)
-            else f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}:"
-        )
         if node.body and to == node.body[0].lineno:
-            return f"no test runs the body of the loop {_shown(head)}"
-        return f"no test gets to the end of the loop {_shown(head)} (every run leaves it early)"
+            return f"no test runs the body of the loop {_shown(_head(node))}"
+        return f"no test gets to the end of the loop {_shown(_head(node))} (each leaves it early)"
     return "no test takes one of its branches"
 
 
