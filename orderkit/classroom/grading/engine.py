@@ -132,7 +132,7 @@ class _Plugin(testrun.Collecting):
     def _measure(self, items: list[pytest.Item], run: Run) -> None:
         """The hint run: every test on the reference once more, coverage on. What it finds
         goes to ``raw.arcs`` alone (the hints), never to the outcomes the verdicts read."""
-        if not measure.available() or not testrun.CAN_ALARM:  # the browser times by tracing
+        if not testrun.CAN_ALARM or not measure.available():  # the browser times by tracing
             self.raw.hints_note = hints.UNAVAILABLE
             return
         if not self.fork:
