@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import types
 from collections.abc import Callable
 from importlib import resources
@@ -104,6 +105,21 @@ def test_in_one_process_the_hints_are_the_same_and_without_coverage_one_line_say
     assert str(without).endswith(f"  . {hints.UNAVAILABLE}")
     assert without.caught == forked.caught
     assert without.valid == forked.valid
+
+
+@pytest.mark.skipif(sys.gettrace() is not None, reason="these tests themselves run traced")
+def test_in_check_a_test_that_sees_the_tracer_changes_the_hints_and_nothing_else(
+    student_module: Build,
+) -> None:
+    plain = check("unit-tests", module=student_module(ORDERS + "\ndef test_sneaky():\n    pass\n"))
+    sneaky = check("unit-tests", module=student_module(ORDERS + SNEAKY))
+
+    assert NEVER_RESTOCKED in plain.hints
+    assert NEVER_RESTOCKED not in sneaky.hints  # its traced branch ran in the hint run only
+    assert [(v.name, v.status) for v in sneaky.verdicts] == [
+        (v.name, v.status) for v in plain.verdicts
+    ]
+    assert sneaky.chaffs == plain.chaffs
 
 
 def test_the_scope_is_what_the_public_entries_change_never_a_private_bugs_file() -> None:
