@@ -117,15 +117,13 @@ def _untaken(functions: Mapping[str, dict[str, object]], source: str, where: Sco
         missing = region.get("missing_branches")
         unreached = region.get("missing_lines")
         unreached = set(unreached) if isinstance(unreached, list) else set()
-        told = set()
         for start, end in sorted(missing if isinstance(missing, list) else []):
+            node = branching.get(start)
             if start in unreached:  # neither way taken: the line itself never ran
-                if start not in told:
-                    told.add(start)
-                    found.append(f"{name}: no test reaches {_shown(_head(branching.get(start)))}")
-                continue
-            found.append(f"{name}: {_branch(branching.get(start), end)}")
-    return list(dict.fromkeys(found))  # two ways out told alike (a loop's) said once
+                found.append(f"{name}: no test reaches {_shown(_head(node))}")
+            else:
+                found.append(f"{name}: {_branch(node, end)}")
+    return list(dict.fromkeys(found))  # what two ways out say alike, said once
 
 
 def _number(value: object) -> int:
