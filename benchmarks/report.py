@@ -79,6 +79,25 @@ def check() -> list[Row]:
     ]
 
 
+def hints() -> list[Row]:
+    f = _run("bench_hints.py")
+    per = f["batch_s_per_submission"]
+    return [
+        (
+            f"coverage hints, orderkit grade ({f['submissions']} submissions)",
+            f"{f['batch_ratio']:.2f}x ({per['without']:.3f} -> {per['with']:.3f} s/submission)",
+            f"<= {f['target_ratio']}x",
+            _met(f["met"]),
+        ),
+        (
+            "coverage hints, check() (20 tests)",
+            f"{f['check_s']['without']:.3f} -> {f['check_s']['with']:.3f} s",
+            "-",
+            "-",
+        ),
+    ]
+
+
 def grade() -> list[Row]:
     f = _run("bench_grade.py")
     rows: list[Row] = [
@@ -155,6 +174,7 @@ def main() -> int:
         ("notebooks", notebooks),
         ("check", check),
         ("grade", grade),
+        ("hints", hints),
         ("gradebook", gradebook),
     ):
         print(f"running {name} ...", file=sys.stderr, flush=True)

@@ -232,7 +232,11 @@ def test_a_course_grades_its_own_exercise_with_weights_points_and_hidden_bugs(
     assert "Hidden bugs" in jane_page
     assert "0 of 1 caught" in jane_page
     assert "quantity of 1" not in jane_page
-    assert "quantity" not in json.dumps(json.loads(pages["Jane Doe"].read_text()))
+    jane_data = json.loads(pages["Jane Doe"].read_text())
+    # the hidden bug: neither its name, title, hint nor change (the coverage hints may quote
+    # the kit's own code, where "quantity" is everywhere)
+    for secret in ("quantity-one", "quantity of 1", "Look at the quantity", '"quantity": 1'):
+        assert json.dumps(secret)[1:-1] not in json.dumps(jane_data), jane_data["coverage_hints"]
     assert "The store&#39;s contract" in jane_page
     report = (course / "grades" / "report.html").read_text(encoding="utf-8")
     assert "An order records a quantity of 1 (hidden from students)" in report

@@ -87,6 +87,7 @@ class Report:
     cell_errors: list[str] = field(default_factory=list)
     ended: bool = False
     running: str | None = None  # the test that had started and not finished
+    covered: dict[str, list[tuple[int, int]]] | None = None  # a hint run's coverage (hints only)
 
 
 def _text(value: object, what: str) -> str:
@@ -133,6 +134,8 @@ def parse(data: bytes) -> Report:
             message = _text(event["message"], "a message")
             report.ran[name] = Ran(event["outcome"], message, event["asserted"])
             report.running = None
+        elif keys == {"covered"} and listed and report.covered is None:
+            report.covered = _covered(event["covered"])
         elif keys == {"end", "cells"} and event["end"] is True:
             cells = event["cells"]
             if not isinstance(cells, list) or len(cells) > 10_000:
@@ -142,6 +145,27 @@ def parse(data: bytes) -> Report:
         else:
             raise Unreadable(f"line {number} of a run's report is not one of the runner's")
     return report
+
+
+def _covered(data: object) -> dict[str, list[tuple[int, int]]]:
+    """A hint run's coverage: {kit file: [[from, to], ...]}, line numbers of its copy."""
+    if not isinstance(data, dict) or len(data) > 200:
+        raise Unreadable("a run's coverage is malformed")
+    found = {}
+    for file, arcs in data.items():
+        if not isinstance(arcs, list) or len(arcs) > 100_000:
+            raise Unreadable("a run's coverage is malformed")
+        pairs = []
+        for arc in arcs:
+            if not (
+                isinstance(arc, list)
+                and len(arc) == 2
+                and all(isinstance(n, int) and not isinstance(n, bool) for n in arc)
+            ):
+                raise Unreadable("a run's coverage is malformed")
+            pairs.append((arc[0], arc[1]))
+        found[_text(file, "a file name")] = pairs
+    return found
 
 
 def _test(report: Report, index: object) -> str:
@@ -164,16 +188,23 @@ def start(
     group: Group | None,
     zygote: Zygote | None = None,
     alongside: tuple[Implementation, ...] = (),
+    measure: bool = False,
 ) -> Started:
     """Write the run's copy of the kit and its request into a new scratch folder, and start
     the run in its sandbox: forked from ``zygote``, else a Python started with ``exec``.
 
     ``alongside``: the other implementations of the catalogue, whose module globals the
-    copy binds too (:func:`kitcopy.kit_files`)."""
+    copy binds too (:func:`kitcopy.kit_files`). ``measure``: the hint run, which also
+    reports the tests' coverage of its copy (:attr:`Started.lines` maps it back)."""
     scratch = Path(tempfile.mkdtemp(prefix="orderkit-run-"))
     kit = scratch / "kit"
-    kitcopy.write(kitcopy.kit_files(implementation, secrets.SystemRandom(), kit, alongside), kit)
-    request = {"cells": [list(cell) for cell in cells], "timeout": test_timeout}
+    lines: kitcopy.LineMap = {}
+    files = kitcopy.kit_files(implementation, secrets.SystemRandom(), kit, alongside, lines)
+    kitcopy.write(files, kit)
+    request: dict[str, object] = {"cells": [list(cell) for cell in cells]}
+    request["timeout"] = test_timeout
+    if measure:
+        request["measure"] = True
     (scratch / "request.json").write_text(json.dumps(request), encoding="utf-8")
     output = tempfile.TemporaryFile(prefix="orderkit-run-")  # noqa: SIM115 (closed in end)
     deadline = time.monotonic() + run_timeout * WALL_FACTOR  # CPU is capped inside
@@ -203,7 +234,9 @@ def start(
         output.close()
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    return Started(implementation, box, scratch, output, group, deadline)
+    started = Started(implementation, box, scratch, output, group, deadline)
+    started.lines = lines if measure else None
+    return started
 
 
 class Started:
@@ -221,6 +254,7 @@ class Started:
         self.implementation, self.box, self.scratch = implementation, box, scratch
         self.output, self.group, self.deadline = output, group, deadline
         self.hit_process_limit = False
+        self.lines: kitcopy.LineMap | None = None  # the hint run's: its copy's line numbers
 
     def take(self) -> bool:
         """The sandbox's descriptor is readable only once it ended: the run is over."""

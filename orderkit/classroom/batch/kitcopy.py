@@ -194,11 +194,17 @@ VARIANTS = 8
 """Salted variants compiled per implementation and batch; each run draws one at random."""
 
 
+LineMap = dict[str, dict[int, int]]
+"""Per kit file (``"inventory.py"``), each line number of a run's copy -> its line in the
+source the copy was compiled from (what a hint run's coverage is mapped back through)."""
+
+
 def kit_files(
     implementation: Implementation,
     rng: secrets.SystemRandom,
     root: Path,
     alongside: tuple[Implementation, ...] = (),
+    lines: LineMap | None = None,
 ) -> dict[str, bytes]:
     """{path relative to ``root``: content}: the kit under ``implementation``, salted, with
     the module globals of every implementation ``alongside`` it (see :func:`_modules`).
@@ -206,14 +212,17 @@ def kit_files(
     The salt is one of :data:`VARIANTS` variants of this implementation, drawn at random
     and compiled on first use (compiling with random line numbers is the costly part of a
     run's copy); a run sees only its own, so it cannot tell a variant it shares with
-    another run from one it does not.
+    another run from one it does not. ``lines``, if given, receives the variant's
+    :data:`LineMap` (it stays with the grader).
     """
     files: dict[str, bytes] = {}
     compiled = _variant(implementation, alongside, rng.randrange(VARIANTS))
     for relative in kit_paths():
         path = relative.as_posix()
         if path in compiled:
-            code = _renamed(compiled[path], str(root / PACKAGE / path))
+            code = _renamed(compiled[path][0], str(root / PACKAGE / path))
+            if lines is not None:
+                lines[path] = compiled[path][1]
             files[f"{PACKAGE}/{path}c"] = _pyc(code)
         else:
             files[f"{PACKAGE}/{path}"] = (KIT / relative).read_bytes()
@@ -224,8 +233,9 @@ def kit_files(
 @functools.cache
 def _variant(
     implementation: Implementation, alongside: tuple[Implementation, ...], index: int
-) -> dict[str, types.CodeType]:
-    """Variant ``index`` of the salted kit under ``implementation``: each module's code."""
+) -> dict[str, tuple[types.CodeType, dict[int, int]]]:
+    """Variant ``index`` of the salted kit under ``implementation``: each module's code,
+    and its line numbers mapped back to the source's."""
     rng = secrets.SystemRandom()
     return {
         path: _compiled(module, f"<{index}>/{path}", rng)
@@ -255,21 +265,27 @@ def _pyc(code: types.CodeType) -> bytes:
     return importlib.util.MAGIC_NUMBER + bytes(12) + marshal.dumps(code)
 
 
-def _compiled(module: _Module, filename: str, rng: secrets.SystemRandom) -> types.CodeType:
+def _compiled(
+    module: _Module, filename: str, rng: secrets.SystemRandom
+) -> tuple[types.CodeType, dict[int, int]]:
     """Compile ``module`` salted for one run, then take the salt out of its tree again.
 
     The salt: every function starts with one to three unused assignments of random
     numbers to random names; every line number is random (so a traceback's line numbers
     say nothing about a bug that added or removed lines); the module's globals are put in
-    a random order (:data:`_REORDER`'s ``SALT``).
+    a random order (:data:`_REORDER`'s ``SALT``). Returned beside the code: each random
+    line number -> the line it stands for (the numbers are drawn distinct, so the map is
+    one-to-one).
     """
     bodies = [node.body for node in module.functions]
     reorder: ast.stmt | None = None
     lines = random.Random(rng.getrandbits(128))  # thousands of numbers: no system call each
+    drawn = lines.sample(range(1, 1 << 20), len(module.positioned))
+    back: dict[int, int] = {}
     try:
-        for node, first, last in module.positioned:
-            line = lines.getrandbits(20) + 1
+        for (node, first, last), line in zip(module.positioned, drawn, strict=True):
             node.lineno, node.end_lineno = line, line + last - first
+            back[line] = first
         for node in module.functions:
             node.body = _salted(node.body, rng)
         reorder = ast.parse(_REORDER.format(salt=rng.randrange(1 << 62))).body[0]
@@ -282,7 +298,7 @@ def _compiled(module: _Module, filename: str, rng: secrets.SystemRandom) -> type
             node.body = body
         for node, first, last in module.positioned:
             node.lineno, node.end_lineno = first, last
-    return code
+    return code, back
 
 
 def _salted(body: list[ast.stmt], rng: secrets.SystemRandom) -> list[ast.stmt]:
@@ -301,3 +317,29 @@ def _salted(body: list[ast.stmt], rng: secrets.SystemRandom) -> list[ast.stmt]:
         ast.copy_location(name, at)
         ast.copy_location(assign.value, at)
     return [*body[:1], *salt, *body[1:]] if docstring else [*salt, *body]
+
+
+def original_arcs(
+    covered: dict[str, list[tuple[int, int]]], lines: LineMap
+) -> dict[str, list[tuple[int, int]]]:
+    """A hint run's coverage with the source's line numbers (:data:`LineMap`).
+
+    Every node of the copy has its own random line, so a run records steps between the
+    parts of one line too: mapped back they become steps from a line to itself, dropped.
+    A line the map does not know (what a test forged) is dropped as well.
+    """
+    found: dict[str, list[tuple[int, int]]] = {}
+    for file, arcs in covered.items():
+        back = lines.get(file)
+        if back is None:
+            continue
+        mapped = set()
+        for start, end in arcs:
+            first, last = back.get(abs(start)), back.get(abs(end))
+            if first is None or last is None:
+                continue
+            pair = (first if start > 0 else -first, last if end > 0 else -last)
+            if pair[0] != pair[1]:
+                mapped.add(pair)
+        found[file] = sorted(mapped)
+    return found

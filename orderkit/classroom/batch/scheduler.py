@@ -35,9 +35,11 @@ from orderkit.classroom.batch.zygote import Zygote
 from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import MEMORY_MIB, SUBMISSION_TIMEOUT, TEST_TIMEOUT
 from orderkit.classroom.errors import ClassroomError
+from orderkit.classroom.grading import hints
 from orderkit.classroom.grading.outcomes import Raw
-from orderkit.classroom.grading.results import summarise, teacher_notes
+from orderkit.classroom.grading.results import every_test_valid, summarise, teacher_notes
 from orderkit.classroom.processes import loop
+from orderkit.classroom.runtime.measure import Arcs
 from orderkit.classroom.runtime.testrun import Outcome, Ran
 
 RAISES = "raises-exception"
@@ -68,6 +70,8 @@ class _Submission:
     endings: list[tuple[Implementation, RunEnd]] = field(default_factory=list)  # how runs ended
     graded_by: str = ""  # the provenance's key
     max_points: float = 100.0
+    hinted: bool = False  # the hint run was considered (made only if every test is valid)
+    arcs: Arcs | None = None  # the hint run's coverage, in the kit's own line numbers
 
 
 def _read(found: Found, catalogue: Catalogue, exercise_id: str | None) -> _Submission:
@@ -180,7 +184,7 @@ def grade_all(
     files = [f.path for f in every]
     hidden = _hidden(files, out, catalogue)
     jobs = max(1, jobs or os.cpu_count() or 1)
-    queue: deque[tuple[_Submission, Implementation]] = deque()
+    queue: deque[_Entry] = deque()
     for one in todo:
         submission = _read(one, catalogue, exercise_id)
         submission.graded_by = provenance.key
@@ -190,7 +194,7 @@ def grade_all(
             continue
         runs = plan.first(submission.catalogue)
         submission.pending = len(runs)
-        queue.extend((submission, implementation) for implementation in runs)
+        queue.extend((submission, implementation, False) for implementation in runs)
     namespaced = isolation is not None and isolation.kind == "namespaces"
     zygote = Zygote() if queue and namespaced and os.environ.get(NO_ZYGOTE) != "1" else None
     try:
@@ -234,9 +238,13 @@ def students(paths: Sequence[Path]) -> list[str]:
     return [str(p) for p in paths]
 
 
+_Entry = tuple[_Submission, Implementation, bool]
+"""A run to make: the submission, the implementation, whether it is the hint run."""
+
+
 def _loop(
     book: Book,
-    queue: deque[tuple[_Submission, Implementation]],
+    queue: deque[_Entry],
     isolation: sandbox.Isolation | None,
     hidden: list[Path],
     jobs: int,
@@ -247,10 +255,11 @@ def _loop(
     progress: Callable[[int], Any] | None,
 ) -> None:
     """Start runs up to ``jobs`` at once (:func:`loop.run`); take each one's report as it
-    ends, and plan a submission's second runs once its first ones are over."""
+    ends, and plan a submission's second runs once its first ones are over, and its hint
+    run once all those are over and every test is valid."""
 
-    def start(entry: tuple[_Submission, Implementation]) -> cleanrun.Started | None:
-        submission, implementation = entry
+    def start(entry: _Entry) -> cleanrun.Started | None:
+        submission, implementation, measure = entry
         if submission.error or submission.looked:  # its other runs would change nothing
             submission.pending -= 1
             if submission.pending == 0:
@@ -268,13 +277,15 @@ def _loop(
             group=limits.new_group(),
             zygote=zygote,
             alongside=submission.catalogue.implementations if submission.catalogue else (),
+            measure=measure,
         )
 
-    def ended(
-        entry: tuple[_Submission, Implementation], started: cleanrun.Started, late: bool
-    ) -> None:
-        submission = entry[0]
-        _ended(submission, started, late=late)
+    def ended(entry: _Entry, started: cleanrun.Started, late: bool) -> None:
+        submission, _, measure = entry
+        if measure:
+            _measured(submission, started, late=late)
+        else:
+            _ended(submission, started, late=late)
         submission.pending -= 1
         done = submission.error or submission.looked
         if submission.pending == 0 and not submission.planned and not done:
@@ -282,7 +293,15 @@ def _loop(
             submission.planned = True
             more = plan.second(submission.catalogue, submission.reports)
             submission.pending = len(more)
-            queue.extendleft((submission, i) for i in more)  # finish what is begun first
+            queue.extendleft((submission, i, False) for i in more)  # finish what is begun first
+        if submission.pending == 0 and submission.planned and not submission.hinted and not done:
+            submission.hinted = True
+            assert submission.catalogue is not None
+            catalogue = submission.catalogue
+            raw = plan.assemble(submission.reports, catalogue, "")
+            if hints.wanted() and every_test_valid(raw, catalogue):
+                submission.pending = 1
+                queue.appendleft((submission, catalogue.of_kind("wheat")[0], True))
         if submission.pending == 0:
             _finish(book, submission, isolation, timeout, progress)
 
@@ -308,6 +327,18 @@ def _ended(submission: _Submission, started: cleanrun.Started, *, late: bool) ->
         submission.looked = True
     submission.reports.append((started.implementation, report))
     submission.endings.append((started.implementation, end))
+
+
+def _measured(submission: _Submission, started: cleanrun.Started, *, late: bool) -> None:
+    """Take the hint run's coverage, if it got to its end: it feeds the hints alone. Its
+    outcomes, how it ended and what it reported otherwise change no verdict, limit or note
+    (a test may behave differently with a tracer on: that changes only the hints)."""
+    try:
+        report, end = started.end(kill=late)
+    except cleanrun.Unreadable:
+        return
+    if end.kind is End.COMPLETE and report.covered is not None and started.lines is not None:
+        submission.arcs = kitcopy.original_arcs(report.covered, started.lines)
 
 
 _OUTCOME_OF: dict[End, Outcome] = {End.TIMED_OUT: "timeout", End.LOOKS: "inspects"}
@@ -355,6 +386,7 @@ def _decide(submission: _Submission, isolation: sandbox.Isolation | None, timeou
         result = summarise(Raw(isolation=base["isolation"]), catalogue, submission.exercise)
         return Grade(**base, result=result, notes=f"a cell {End.LOOKS.value}; no test was run")
     raw = plan.assemble(submission.reports, catalogue, base["isolation"])
+    raw.arcs = submission.arcs
     reference_name = catalogue.of_kind("wheat")[0].name
     reference = [r for i, r in submission.reports if i.name == reference_name]
     if not raw.tests and not any(r.ended for r in reference):

@@ -131,6 +131,8 @@ class Course:
             if shown:
                 lines.append(f"bugs = [{', '.join(map(_quoted, shown))}]")
             lines.append(f"points = {exercise.points!r}")
+            if exercise.hints:
+                lines.append(f"hints = [{', '.join(map(_quoted, exercise.hints))}]")
         return "\n".join(lines) + "\n"
 
 

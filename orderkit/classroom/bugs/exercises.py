@@ -20,11 +20,13 @@ it names them.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from orderkit.classroom.bugs.errors import CatalogueError
+from orderkit.classroom.bugs.kitpatch import kit_files
 
 Level = Literal["unit", "integration", "database", "concurrency"]
 """The lowest kind of test that catches a bug.
@@ -35,7 +37,7 @@ Level = Literal["unit", "integration", "database", "concurrency"]
 * ``concurrency``: several threads or processes ordering at once.
 """
 LEVELS: tuple[Level, ...] = ("unit", "integration", "database", "concurrency")
-_KEYS = {"id", "title", "levels", "bugs", "points"}
+_KEYS = {"id", "title", "levels", "bugs", "points", "hints"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Exercise:
     levels: tuple[Level, ...] = ()
     bugs: tuple[str, ...] = ()  # entry names or shell-style patterns ("*": every bug)
     points: float = 100.0
+    hints: tuple[str, ...] = ()  # kit files and "Class.method" patterns the coverage hints keep
 
     def names(self, name: str) -> bool:
         """Whether ``bugs`` selects the entry called ``name``."""
@@ -77,7 +80,28 @@ def parse_exercise(raw: Any, where: str) -> Exercise:
         levels=tuple(levels),
         bugs=names(raw, "bugs", where),
         points=positive(raw, "points", 100.0, where),
+        hints=hint_scope(raw, where),
     )
+
+
+def hint_scope(raw: dict[str, Any], where: str) -> tuple[str, ...]:
+    """``raw["hints"]``: kit files (``"inventory.py"``) and qualified names or shell-style
+    patterns of the kit's functions (``"OrderService.create_order"``, ``"InventoryService.*"``)
+    that narrow the exercise's coverage hints; a clear error on anything else."""
+    value = names(raw, "hints", where)
+    files = kit_files()
+    for item in value:
+        if item.endswith(".py") and item not in files:
+            raise CatalogueError(
+                f"{where}: hints names {item!r}, not a file of the kit; its files: "
+                f"{', '.join(files)}"
+            )
+        if not item.endswith(".py") and not re.fullmatch(r"[A-Za-z_*?\[\]][\w.*?\[\]]*", item):
+            raise CatalogueError(
+                f"{where}: hints entries are kit files (inventory.py) or function names "
+                f"(OrderService.create_order, InventoryService.*), not {item!r}"
+            )
+    return value
 
 
 def names(raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ import secrets
 import tempfile
 import threading
 import types
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -34,11 +35,12 @@ import pytest
 
 from orderkit.classroom.bugs.catalogue import Catalogue, Implementation
 from orderkit.classroom.defaults import TEST_TIMEOUT
-from orderkit.classroom.grading import runs
+from orderkit.classroom.grading import hints, runs
 from orderkit.classroom.grading.errors import GradingError
 from orderkit.classroom.grading.outcomes import Raw
+from orderkit.classroom.grading.results import every_test_valid
 from orderkit.classroom.grading.runs import Run
-from orderkit.classroom.runtime import testrun
+from orderkit.classroom.runtime import measure, testrun
 from orderkit.classroom.runtime.testrun import Ran
 from orderkit.notebook import PYTEST_INI, pytest_args
 
@@ -124,6 +126,39 @@ class _Plugin(testrun.Collecting):
             else:
                 self.raw.outcomes[tried.name] = outcomes
         self.raw.probes.append({names[i]: o for i, o in found[last.key].items()})
+        if hints.wanted() and every_test_valid(self.raw, self.catalogue):
+            self._measure(items, Run(key + 2, reference.code(), every, measure=True))
+
+    def _measure(self, items: list[pytest.Item], run: Run) -> None:
+        """The hint run: every test on the reference once more, coverage on. What it finds
+        goes to ``raw.arcs`` alone (the hints), never to the outcomes the verdicts read."""
+        if not testrun.CAN_ALARM or not measure.available():  # the browser times by tracing
+            self.raw.hints_note = hints.UNAVAILABLE
+            return
+        if not self.fork:
+            arcs: measure.Arcs = {}
+            runs.in_process(items, run, self.timeout, self.namespaces, arcs)
+            self.raw.arcs = arcs
+            return
+        from orderkit.classroom.processes import loop
+
+        children: list[runs.Forked] = []
+
+        def ended(run: Run, child: runs.Forked, late: bool) -> None:
+            if late:  # past its budget: no hints (and no note: the grade is already whole)
+                child.kill()
+            else:
+                children.append(child)
+
+        gc.freeze()
+        try:
+            loop.run(deque([run]), lambda run: runs.Forked(items, run, self.timeout), ended, 1)
+        finally:
+            gc.unfreeze()
+        for child in children:
+            child.reap()
+            if child.complete and not child.died and child.arcs is not None:
+                self.raw.arcs = child.arcs
 
     def _execute(self, items: list[pytest.Item], plan: Sequence[Run]) -> dict[int, dict[int, Ran]]:
         empty: dict[int, dict[int, Ran]] = {run.key: {} for run in plan if not run.tests}
@@ -133,8 +168,6 @@ class _Plugin(testrun.Collecting):
                 run.key: runs.in_process(items, run, self.timeout, self.namespaces) for run in plan
             }
             return {**empty, **done}
-        from collections import deque
-
         from orderkit.classroom.processes import loop  # only where runs fork (not the browser)
 
         results: dict[int, dict[int, Ran]] = dict(empty)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orderkit.classroom.runtime.measure import Arcs
 from orderkit.classroom.runtime.testrun import Ran
 
 
@@ -22,3 +23,5 @@ class Raw:
     probes: list[dict[str, Ran]] = field(default_factory=list)
     isolation: str = ""
     error: str = ""  # the grader itself failed
+    arcs: Arcs | None = None  # the hint run's coverage (the hints alone; never a verdict)
+    hints_note: str = ""  # why there are no hints where there could be

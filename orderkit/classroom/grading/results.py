@@ -34,6 +34,7 @@ FEEDBACK_ONLY = (
     "teacher's batch grading (orderkit grade), which runs your tests again, outside it."
 )
 NO_TESTS = "no tests found: define functions named test_... in a code cell"
+HINTS_HEAD = "coverage hints (all your tests are valid; what none of them runs yet):"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class CheckResult:
     error: str = ""
     skipped_grading: str = ""  # why this call did not grade (inside the batch grader)
     show_titles: bool = False  # a teacher's choice: titles of bugs not yet caught too
+    hints: tuple[str, ...] = ()  # coverage hints: only once every test is valid
+    hints_note: str = ""  # why there are no coverage hints where there could be
 
     @property
     def tests(self) -> tuple[str, ...]:
@@ -195,6 +198,11 @@ class CheckResult:
                 lines.append(f"  [ ] {a_bug(chaff.level)}; hint: {chaff.hint}")
         if self.hidden:
             lines.append(f"  {self.hidden_summary()}")
+        if self.hints:
+            lines.append(f"  {HINTS_HEAD}")
+            lines += [f"  > {hint}" for hint in self.hints]
+        elif self.hints_note:
+            lines.append(f"  . {self.hints_note}")
         return "\n".join(lines)
 
     @property
@@ -262,6 +270,8 @@ def from_data(data: dict[str, Any]) -> CheckResult:
         error=data.get("error", ""),
         skipped_grading=data.get("skipped_grading", ""),
         show_titles=data.get("show_titles", False),
+        hints=tuple(str(h) for h in data.get("hints", ())),
+        hints_note=str(data.get("hints_note", "")),
     )
 
 
@@ -290,9 +300,35 @@ def summarise(raw: Raw, catalogue: Catalogue, exercise: str | None = None) -> Ch
                 weight=chaff.weight,
             )
         )
-    return CheckResult(
+    result = CheckResult(
         tuple(verdicts), tuple(chaffs), tuple(raw.uncollected), raw.isolation, exercise
     )
+    if not _all_valid(verdicts, raw):
+        return result
+    if raw.arcs is None:
+        return dataclasses.replace(result, hints_note=raw.hints_note)
+    return dataclasses.replace(result, hints=_hints(raw, catalogue, exercise))
+
+
+def every_test_valid(raw: Raw, catalogue: Catalogue) -> bool:
+    """Whether the coverage hints may be shown: tests exist, all collected, all valid."""
+    return _all_valid([_verdict(test, raw, catalogue) for test in raw.tests], raw)
+
+
+def _all_valid(verdicts: Sequence[Verdict], raw: Raw) -> bool:
+    return bool(verdicts) and not raw.uncollected and all(v.valid for v in verdicts)
+
+
+def _hints(raw: Raw, catalogue: Catalogue, exercise: str | None) -> tuple[str, ...]:
+    """The hints of the hint run's coverage; none if they cannot be told (never an error:
+    the grade is whole without them)."""
+    from orderkit.classroom.grading import hints
+
+    chosen = catalogue.exercises.get(exercise) if exercise is not None else None
+    try:
+        return hints.hints(raw.arcs or {}, hints.scope(catalogue, chosen))
+    except Exception:
+        return ()
 
 
 def _verdict(test: str, raw: Raw, catalogue: Catalogue) -> Verdict:

@@ -36,10 +36,12 @@ import pytest
 from orderkit.classroom.bugs import kitpatch
 from orderkit.classroom.processes.endings import Ending
 from orderkit.classroom.processes.libc import die_with_parent, libc
-from orderkit.classroom.runtime import testrun
+from orderkit.classroom.runtime import measure, testrun
 from orderkit.classroom.runtime.testrun import OUTCOMES, Ran
 
 _DONE = -1  # the last line of a run that got to its end
+_ARCS = -2  # the hint run's coverage, just before its end
+KIT = str(Path(kitpatch.__file__).parents[2])  # where the kit's code objects say they are
 CAN_FORK = hasattr(os, "fork") and sys.platform != "emscripten"
 _LIBRARY = (sys.prefix, sys.base_prefix, str(Path(kitpatch.__file__).resolve().parents[2]))
 
@@ -53,6 +55,7 @@ class Run:
     tests: tuple[int, ...]
     stop_at_first_failure: bool = False
     watch_asserts: bool = False
+    measure: bool = False  # the hint run: coverage on (its outcomes are never a verdict)
 
 
 def run_items(
@@ -134,15 +137,21 @@ _SHELL = {"In", "Out", "exit", "quit", "get_ipython"}
 
 
 def in_process(
-    items: Sequence[pytest.Item], run: Run, timeout: float, namespaces: Sequence[dict[str, Any]]
+    items: Sequence[pytest.Item],
+    run: Run,
+    timeout: float,
+    namespaces: Sequence[dict[str, Any]],
+    arcs: measure.Arcs | None = None,
 ) -> dict[int, Ran]:
-    """Run in this process, undoing afterwards what can be undone."""
+    """Run in this process, undoing afterwards what can be undone; a run that measures
+    puts what it took into ``arcs``."""
     outcomes: dict[int, Ran] = {}
     with (
         restored_globals(namespaces),
         fresh_folders(),
         testrun.same_randomness(),
         kitpatch.loaded(run.code),
+        measure.measuring(KIT, arcs) if arcs is not None else contextlib.nullcontext(),
     ):
         run_items(
             items,
@@ -161,6 +170,7 @@ class Forked:
     def __init__(self, items: Sequence[pytest.Item], run: Run, timeout: float) -> None:
         self.run = run
         self.outcomes: dict[int, Ran] = {}
+        self.arcs: measure.Arcs | None = None
         self.died = ""
         self.scratch = tempfile.mkdtemp(prefix="orderkit-run-")
         read, write = os.pipe()
@@ -212,6 +222,8 @@ class Forked:
             return
         if index == _DONE:
             self.complete = True
+        elif index == _ARCS and self.run.measure and isinstance(outcome, dict):
+            self.arcs = _arcs(outcome)
         elif index in self.run.tests and outcome in OUTCOMES:
             self.outcomes[index] = Ran(outcome, str(message), asserted)
 
@@ -243,6 +255,20 @@ class Forked:
             self.died = f"the test run ended early ({Ending.of_status(status)})"
 
 
+def _arcs(data: dict[str, Any]) -> measure.Arcs:
+    """The hint run's coverage as the child sent it (a test could write to the pipe too:
+    whatever it forges reaches the hints alone)."""
+    found: measure.Arcs = {}
+    for file, pairs in data.items():
+        if isinstance(file, str) and isinstance(pairs, list):
+            found[file] = [
+                (a, b)
+                for a, b in (p for p in pairs if isinstance(p, list) and len(p) == 2)
+                if isinstance(a, int) and isinstance(b, int)
+            ]
+    return found
+
+
 def _child(
     items: Sequence[pytest.Item],
     run: Run,
@@ -271,8 +297,14 @@ def _child(
         with fresh_folders(scratch), testrun.same_randomness():
             kitpatch.load(run.code)  # for good: this process ends with the run
             tests, stop, watch = run.tests, run.stop_at_first_failure, run.watch_asserts
+            arcs: measure.Arcs | None = {} if run.measure else None
             del run  # the frames that run the tests hold nothing that names the implementation
-            run_items(items, tests, timeout, emit, stop=stop, watch=watch)
+            if arcs is None:
+                run_items(items, tests, timeout, emit, stop=stop, watch=watch)
+            else:
+                with measure.measuring(KIT, arcs):
+                    run_items(items, tests, timeout, emit, stop=stop, watch=watch)
+                os.write(write, json.dumps([_ARCS, arcs, "", None]).encode() + b"\n")
             os.write(write, json.dumps([_DONE, "", "", None]).encode() + b"\n")
     except BaseException:
         os._exit(3)

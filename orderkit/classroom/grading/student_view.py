@@ -3,7 +3,8 @@
 :func:`student_view` turns one :class:`~orderkit.classroom.grading.results.CheckResult` into
 plain data (JSON-ready) holding exactly what ``check()`` would have shown that student, and
 no more: bugs caught by title, bugs missed only by level and hint, hidden (private) bugs only
-as counts, every test that is not valid with why, the misconceptions its tests hold. It never
+as counts, every test that is not valid with why, the misconceptions its tests hold, and
+once every test is valid the coverage hints (what no test runs). It never
 holds a bug's name or change, nor the title of a bug not caught, so the data can be mailed,
 uploaded or handed to another tool (a Gradescope ``results.json``) as it is.
 
@@ -82,4 +83,5 @@ def student_view(
         "missed": [{"level": c.level, "hint": c.hint} for c in public if not c.caught],
         "hidden": {"caught": sum(c.caught for c in hidden), "total": len(hidden)},
         "notes": notes,
+        "coverage_hints": list(result.hints),
     }

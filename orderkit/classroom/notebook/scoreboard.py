@@ -10,6 +10,7 @@ teacher asked for titles (``check(..., show_titles=True)``).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ import ipywidgets as widgets
 from orderkit.classroom.grading.results import (
     ASSERTS_NOTHING,
     FEEDBACK_ONLY,
+    HINTS_HEAD,
     NO_TESTS,
     ChaffResult,
     CheckResult,
@@ -119,7 +121,7 @@ def _children(result: CheckResult) -> list[widgets.Widget]:
         style={"description_width": "initial"},  # the default 80 px cuts the label
         layout=widgets.Layout(width="min(100%, 520px)"),
     )
-    parts = [_head_html(result), _tests_html(result), _bugs_html(result)]
+    parts = [_head_html(result), _tests_html(result), _bugs_html(result), _hints_html(result)]
     small = [_html(_small_html(result))] if result.isolation else []
     return [_html(parts[0], style=True), bar, _html("".join(parts[1:])), *small]
 
@@ -201,6 +203,20 @@ def _bugs_html(result: CheckResult) -> str:
     if result.hidden:  # private bugs: how many, never which
         rows.append(f"<tr><td></td><td>{_e(result.hidden_summary())}</td><td></td></tr>")
     return f'<h4>Bugs to catch</h4><table class="orderkit-score">{"".join(rows)}</table>'
+
+
+_CODE = re.compile(r"`([^`]*)`")
+_AS_CODE = r"<code>\1</code>"
+
+
+def _hints_html(result: CheckResult) -> str:
+    """The coverage hints (only once every test is valid), code in backquotes as code."""
+    if result.hints_note and not result.hints:
+        return f'<div class="ok-muted">{_e(result.hints_note)}</div>'
+    if not result.hints:
+        return ""
+    items = "".join(f"<li>{_CODE.sub(_AS_CODE, _e(hint))}</li>" for hint in result.hints)
+    return f"<h4>{_e(HINTS_HEAD)}</h4><ul>{items}</ul>"
 
 
 def _bug_row(chaff: ChaffResult, show_titles: bool) -> str:

@@ -10,7 +10,9 @@ neither which implementation it has (the kit it imports is the copy beside it, s
    tests each defined (as ``check()`` does in a kernel);
 3. collects the tests with pytest and runs every one of them, in a random order, writing
    one JSON line per event to the result descriptor (fd 3): ``{"tests": [...]}``,
-   ``{"uncollected": [what, why]}``, ``{"start": i}``, ``{"ran": i, ...}``, ``{"end": ...}``.
+   ``{"uncollected": [what, why]}``, ``{"start": i}``, ``{"ran": i, ...}``, ``{"end": ...}``;
+   a request with ``"measure": true`` (the hint run, made only once every test is valid)
+   also measures the tests' coverage of the kit: ``{"covered": {file: [[from, to], ...]}}``.
 
 The grader reads those lines as untrusted data
 (:func:`orderkit.classroom.batch.cleanrun.parse`): the tests can write to the descriptor
@@ -32,7 +34,7 @@ from typing import Any
 import ipytest
 import pytest
 
-from orderkit.classroom.runtime import cells, guard, testrun
+from orderkit.classroom.runtime import cells, guard, measure, testrun
 from orderkit.classroom.runtime.collect import test_module
 
 RESULT_FD = 3
@@ -59,8 +61,11 @@ def _name(item: pytest.Item) -> str:
 class _Plugin(testrun.Collecting):
     """Collect, then run every test in a random order instead of pytest's own loop."""
 
-    def __init__(self, out: _Out, timeout: float, library: tuple[str, ...]) -> None:
+    def __init__(
+        self, out: _Out, timeout: float, library: tuple[str, ...], measure_in: str = ""
+    ) -> None:
         self.out, self.timeout, self.library = out, timeout, library
+        self.measure_in = measure_in  # the hint run: the kit's folder, measured
 
     def uncollected(self, what: str, why: str) -> None:
         self.out.send(uncollected=[what, why])
@@ -71,7 +76,13 @@ class _Plugin(testrun.Collecting):
         self.out.send(tests=[_name(item) for item in items])
         order = list(range(len(items)))
         secrets.SystemRandom().shuffle(order)
-        with testrun.same_randomness():
+        arcs: measure.Arcs = {}
+        measuring = (
+            measure.measuring(self.measure_in, arcs)
+            if self.measure_in
+            else contextlib.nullcontext()
+        )
+        with testrun.same_randomness(), measuring:
             testrun.run_items(
                 items,
                 order,
@@ -83,6 +94,8 @@ class _Plugin(testrun.Collecting):
                 watch=True,
                 starting=lambda i: self.out.send(start=i),
             )
+        if self.measure_in:
+            self.out.send(covered=arcs)
         return True
 
 
@@ -102,7 +115,8 @@ def main() -> None:
 
     ran = cells.run_cells(cells.new_shell(), [(i, source) for i, source in request["cells"]])
     module = test_module(ran.shell.user_ns, ran.tests.tests())
-    plugin = _Plugin(out, float(request["timeout"]), library)
+    measured = os.path.join(kit, "orderkit") if request.get("measure") else ""
+    plugin = _Plugin(out, float(request["timeout"]), library, measured)
     with cells.quiet(cells.Bounded()):
         ipytest.run(
             *pytest_args(),
