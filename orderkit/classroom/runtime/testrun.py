@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dis
+import inspect
 import random
 import signal
 import sys
@@ -117,8 +118,6 @@ _KIT = str(Path(__file__).resolve().parents[2]) + "/"  # the kit: its loops are 
 # sys.monitoring tools that may be free (0, 1, 2 and 5 are the debugger's, coverage's, a
 # profiler's and an optimizer's).
 _TOOL_IDS = (4, 3)
-# Code that runs when the block ends, after the limit was hit: never stopped again.
-_CLEANUP = {__file__, contextlib.__file__}
 
 
 @contextlib.contextmanager
@@ -192,25 +191,30 @@ def _monitored_limit(
     """The clock checked at every call and every jump of Python code (Python 3.12+)."""
     end = time.process_time() + seconds
     events = monitoring.events
-    expired = False
+    stopped: set[types.CodeType] = set()
 
-    def due(code: types.CodeType) -> bool:
-        nonlocal expired
-        if expired:  # raised once: the cleanup runs, a test that caught it is stopped again
-            name = code.co_filename
-            return name not in _CLEANUP and not name.startswith(library)
-        expired = time.process_time() > end
-        return expired
+    def due(code: types.CodeType, loop: bool) -> bool:
+        # Once raised, only the loops of the code it went through are stopped again (a
+        # test that catches it and goes on); what runs after it (pytest's report) is not.
+        if stopped:
+            return loop and code in stopped
+        if time.process_time() <= end:
+            return False
+        frame = inspect.currentframe()
+        while frame is not None:
+            stopped.add(frame.f_code)
+            frame = frame.f_back
+        return True
 
     def call(code: types.CodeType, offset: int) -> None:
-        if due(code):
+        if due(code, loop=False):
             raise _late(seconds)
 
     def jump(code: types.CodeType, offset: int, target: int) -> Any:
         name = code.co_filename
         if name.startswith(library) and not name.startswith(_KIT):
             return monitoring.DISABLE  # this jump, in this code, until restart_events()
-        if due(code):
+        if due(code, loop=True):
             raise _late(seconds)
         return None
 
