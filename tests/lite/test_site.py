@@ -138,9 +138,20 @@ def _errors(cells: list[dict[str, Any]]) -> dict[int, str]:
     return found
 
 
+def _tagged_but_clean(cells: list[dict[str, Any]]) -> list[int]:
+    """Code cell numbers tagged raises-exception that raised nothing (a red step gone green)."""
+    code = [cell for cell in cells if cell["type"] == "code"]
+    return [
+        number
+        for number, cell in enumerate(code, 1)
+        if "raises-exception" in cell["tags"] and not has_error(cell["outputs"])
+    ]
+
+
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_exercise_runs_without_unexpected_errors(page: Page, base_url: str, exercise: str) -> None:
-    """Every cell, the check() scoreboards included, runs without an error."""
+    """Every cell, the check() scoreboards included, runs without an error; a cell tagged
+    raises-exception (lesson 12's red steps) raises one."""
     run = run_all(page, base_url, f"notebooks/{exercise}")
 
     assert run.unsaved_on_open == [False, False], "opening the exercise marked it unsaved"
@@ -149,6 +160,7 @@ def test_exercise_runs_without_unexpected_errors(page: Page, base_url: str, exer
     checks = {number for number, cell in enumerate(code, 1) if CHECK_CALL in cell["source"]}
     assert checks, f"{exercise} has no check() cell"
     assert _errors(run.cells) == {}
+    assert _tagged_but_clean(run.cells) == []
 
 
 def _cpython_verdict(cells: list[str]) -> dict[str, Any]:
