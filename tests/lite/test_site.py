@@ -339,3 +339,33 @@ def test_a_request_beyond_loopback_is_blocked_and_recorded(
     del outside_requests[before:]  # expected here; any other test fails on one
     assert outcome.startswith("blocked")
     assert recorded == ["https://pypi.org/simple/micropip/"]
+
+
+def test_sqlite_works_under_tmp_and_says_why_not_beside_the_notebook(
+    page: Page, base_url: str
+) -> None:
+    """Exercise 15 keeps its databases in tmp_path (under /tmp), which works in the browser;
+    a file beside the notebook is in the browser's storage, and the error says so."""
+    open_notebook(page, base_url, "notebooks/15-exercise-database.ipynb")
+    code = (
+        "import tempfile\n"
+        "from pathlib import Path\n"
+        "from orderkit import InventoryService, SqliteStore, StoreError\n"
+        "with tempfile.TemporaryDirectory() as folder:\n"
+        "    with SqliteStore(Path(folder) / 'shop.db') as store:\n"
+        "        InventoryService({1: 10}, store=store)\n"
+        "    with SqliteStore(Path(folder) / 'shop.db') as store:\n"
+        "        print('under /tmp:', InventoryService(store=store).snapshot())\n"
+        "try:\n"
+        "    SqliteStore('shop.db')\n"
+        "except StoreError as error:\n"
+        "    print('beside the notebook:', error)\n"
+    )
+
+    outputs = page.evaluate(_RUN_CODE, code)
+
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert not has_error(outputs), outputs
+    assert "under /tmp: {1: 10}" in text
+    assert "beside the notebook: Database 'shop.db' failed: disk I/O error" in text
+    assert "open the database in a folder under /tmp, such as pytest's tmp_path" in text
