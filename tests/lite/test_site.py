@@ -209,7 +209,8 @@ def test_check_in_the_browser_gives_cpythons_verdict(page: Page, base_url: str) 
 def test_a_hung_test_is_stopped_in_the_browser_and_the_page_goes_on(
     page: Page, base_url: str
 ) -> None:
-    """No fork, no timer signals: a trace function stops it, and the kernel answers after."""
+    """No fork, no timer signals: a hook on the interpreter (sys.monitoring) stops it, and
+    the kernel answers after."""
     open_notebook(page, base_url, "notebooks/10-exercise-unit-tests.ipynb")
     setup = (
         "from orderkit.classroom import check\n\ndef test_spins():\n    while True:\n        pass"
