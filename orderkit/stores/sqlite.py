@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -54,6 +55,24 @@ CREATE TABLE IF NOT EXISTS cancelled (
     order_id INTEGER PRIMARY KEY REFERENCES orders (order_id)
 );
 """
+
+# JupyterLite keeps a notebook's folder (/drive) in the browser's storage, which SQLite's
+# file locking cannot use: every write there fails with "disk I/O error".
+BROWSER_DRIVE = "/drive/"
+IN_THE_BROWSERS_STORAGE = (
+    ": in the browser (JupyterLite), the notebook's folder is the browser's storage, where "
+    "SQLite cannot write; open the database in a folder under /tmp, such as pytest's tmp_path"
+)
+
+
+def in_the_browsers_storage(
+    path: str, exc: sqlite3.Error, platform: str = sys.platform, cwd: str | None = None
+) -> bool:
+    """Whether ``exc`` is SQLite failing on a file in JupyterLite's browser storage."""
+    if platform != "emscripten" or "disk I/O error" not in str(exc) or path == ":memory:":
+        return False
+    folder = os.getcwd() if cwd is None else cwd
+    return os.path.join(folder, path).startswith(BROWSER_DRIVE)
 
 
 class SqliteStore(StockStore):
@@ -132,7 +151,8 @@ class SqliteStore(StockStore):
     def _busy_or_error(self, exc: sqlite3.OperationalError) -> StoreError:
         if "locked" in str(exc):  # SQLITE_BUSY and SQLITE_LOCKED both read "... is locked"
             return StoreBusy(self.path, self.timeout)
-        return StoreError(f"Database {self.path!r} failed: {exc}")
+        why = IN_THE_BROWSERS_STORAGE if in_the_browsers_storage(self.path, exc) else ""
+        return StoreError(f"Database {self.path!r} failed: {exc}{why}")
 
     def get_stock(self, item_id: ItemId) -> int | None:
         with self._read() as conn:

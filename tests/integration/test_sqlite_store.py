@@ -127,3 +127,25 @@ def test_refused_order_leaves_the_file_unchanged(db_path: Path) -> None:
     with closing(sqlite3.connect(db_path)) as conn:
         assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
         assert conn.execute("SELECT quantity FROM stock WHERE item_id = 2").fetchone()[0] == 5
+
+
+@pytest.mark.parametrize(
+    ("platform", "cwd", "path", "error", "explained"),
+    [
+        ("emscripten", "/drive/notebooks", "shop.db", "disk I/O error", True),
+        ("emscripten", "/home/pyodide", "/drive/shop.db", "disk I/O error", True),
+        ("emscripten", "/drive/notebooks", "/tmp/pytest-of/shop.db", "disk I/O error", False),
+        ("emscripten", "/drive/notebooks", ":memory:", "disk I/O error", False),
+        ("emscripten", "/drive/notebooks", "shop.db", "database is full", False),
+        ("linux", "/drive/notebooks", "shop.db", "disk I/O error", False),
+    ],
+)
+def test_a_file_in_the_browsers_storage_is_named_as_the_cause(
+    platform: str, cwd: str, path: str, error: str, explained: bool
+) -> None:
+    """JupyterLite's notebook folder (/drive) cannot hold a SQLite file: the error says so."""
+    from orderkit.stores.sqlite import in_the_browsers_storage
+
+    failure = sqlite3.OperationalError(error)
+
+    assert in_the_browsers_storage(path, failure, platform=platform, cwd=cwd) is explained

@@ -39,10 +39,11 @@ def _tool(name: str) -> Any:
 
 
 serving = _tool("serve").serving
+site_notebooks = _tool("site_notebooks")  # what the site serves, and how it is changed
 
 SITE_VARIABLE = "ORDERKIT_LITE_SITE"
 ACTION_TIMEOUT = 30_000  # ms
-NEEDS_SITE = ["test_site.py", "test_student_path.py", "test_lite_venv.py"]
+NEEDS_SITE = ["test_site.py", "test_student_path.py", "test_lite_venv.py", "test_solutions.py"]
 collect_ignore = [] if os.environ.get(SITE_VARIABLE) else NEEDS_SITE
 
 

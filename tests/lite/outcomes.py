@@ -20,8 +20,17 @@ from orderkit.concurrency import NO_THREADS
 
 ROOT = Path(__file__).resolve().parents[2]
 SANITIZE_FILE = ROOT / "tests" / "nbval-sanitize.cfg"
-# Pyodide's kernel names a cell's code after its execution, not a temp file.
-PYODIDE_RULES = [(r'(File )?"?<ipython-input-\d+-[0-9a-f]+>"?', "<IPY-INPUT>")]
+# Pyodide's kernel names a cell's code after its execution, not a temp file. Its Python
+# (3.13+) prints a few things differently from the kit's CPython 3.11, in form only:
+# pytest marks the failing expression with a line of carets; pydoc shows annotations that
+# are strings without quotes, and a docstring's blank lines without indentation.
+PYODIDE_RULES = [
+    (r'(File )?"?<ipython-input-\d+-[0-9a-f]+>"?', "<IPY-INPUT>"),
+    (r"(?m)^ *\^+ *\n", ""),
+    (r"(?m)^[ \t]+$", ""),
+    (r"(?<=: )'(\w+)'(?=[,)])", r"\1"),
+    (r"(?m)(?<=\) -> )'(\w+)'$", r"\1"),
+]
 IGNORE_MARKERS = ("# NBVAL_IGNORE_OUTPUT", "# NBVAL_SKIP")
 IGNORE_TAGS = ("nbval-ignore-output", "nbval-skip")
 

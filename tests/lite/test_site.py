@@ -138,9 +138,20 @@ def _errors(cells: list[dict[str, Any]]) -> dict[int, str]:
     return found
 
 
+def _tagged_but_clean(cells: list[dict[str, Any]]) -> list[int]:
+    """Code cell numbers tagged raises-exception that raised nothing (a red step gone green)."""
+    code = [cell for cell in cells if cell["type"] == "code"]
+    return [
+        number
+        for number, cell in enumerate(code, 1)
+        if "raises-exception" in cell["tags"] and not has_error(cell["outputs"])
+    ]
+
+
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_exercise_runs_without_unexpected_errors(page: Page, base_url: str, exercise: str) -> None:
-    """Every cell, the check() scoreboards included, runs without an error."""
+    """Every cell, the check() scoreboards included, runs without an error; a cell tagged
+    raises-exception (lesson 12's red steps) raises one."""
     run = run_all(page, base_url, f"notebooks/{exercise}")
 
     assert run.unsaved_on_open == [False, False], "opening the exercise marked it unsaved"
@@ -149,6 +160,7 @@ def test_exercise_runs_without_unexpected_errors(page: Page, base_url: str, exer
     checks = {number for number, cell in enumerate(code, 1) if CHECK_CALL in cell["source"]}
     assert checks, f"{exercise} has no check() cell"
     assert _errors(run.cells) == {}
+    assert _tagged_but_clean(run.cells) == []
 
 
 def _cpython_verdict(cells: list[str]) -> dict[str, Any]:
@@ -197,7 +209,8 @@ def test_check_in_the_browser_gives_cpythons_verdict(page: Page, base_url: str) 
 def test_a_hung_test_is_stopped_in_the_browser_and_the_page_goes_on(
     page: Page, base_url: str
 ) -> None:
-    """No fork, no timer signals: a trace function stops it, and the kernel answers after."""
+    """No fork, no timer signals: a hook on the interpreter (sys.monitoring) stops it, and
+    the kernel answers after."""
     open_notebook(page, base_url, "notebooks/10-exercise-unit-tests.ipynb")
     setup = (
         "from orderkit.classroom import check\n\ndef test_spins():\n    while True:\n        pass"
@@ -327,3 +340,33 @@ def test_a_request_beyond_loopback_is_blocked_and_recorded(
     del outside_requests[before:]  # expected here; any other test fails on one
     assert outcome.startswith("blocked")
     assert recorded == ["https://pypi.org/simple/micropip/"]
+
+
+def test_sqlite_works_under_tmp_and_says_why_not_beside_the_notebook(
+    page: Page, base_url: str
+) -> None:
+    """Exercise 15 keeps its databases in tmp_path (under /tmp), which works in the browser;
+    a file beside the notebook is in the browser's storage, and the error says so."""
+    open_notebook(page, base_url, "notebooks/15-exercise-database.ipynb")
+    code = (
+        "import tempfile\n"
+        "from pathlib import Path\n"
+        "from orderkit import InventoryService, SqliteStore, StoreError\n"
+        "with tempfile.TemporaryDirectory() as folder:\n"
+        "    with SqliteStore(Path(folder) / 'shop.db') as store:\n"
+        "        InventoryService({1: 10}, store=store)\n"
+        "    with SqliteStore(Path(folder) / 'shop.db') as store:\n"
+        "        print('under /tmp:', InventoryService(store=store).snapshot())\n"
+        "try:\n"
+        "    SqliteStore('shop.db')\n"
+        "except StoreError as error:\n"
+        "    print('beside the notebook:', error)\n"
+    )
+
+    outputs = page.evaluate(_RUN_CODE, code)
+
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert not has_error(outputs), outputs
+    assert "under /tmp: {1: 10}" in text
+    assert "beside the notebook: Database 'shop.db' failed: disk I/O error" in text
+    assert "open the database in a folder under /tmp, such as pytest's tmp_path" in text

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import dis
+import inspect
 import random
 import signal
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -111,10 +114,25 @@ class Collecting:
 
 
 # -- stopping a test that runs too long ---------------------------------------------------
+_KIT = str(Path(__file__).resolve().parents[2]) + "/"  # the kit: its loops are always timed
+# sys.monitoring tools that may be free (0, 1, 2 and 5 are the debugger's, coverage's, a
+# profiler's and an optimizer's).
+_TOOL_IDS = (4, 3)
+
+
 @contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
+def time_limit(seconds: float, library: tuple[str, ...] = ()) -> Iterator[None]:
     """Raise :class:`TimeLimit` in the block after ``seconds`` of this process's CPU time,
-    or ``WALL_FACTOR`` times that of wall-clock time (main thread only)."""
+    or ``WALL_FACTOR`` times that of wall-clock time (main thread only).
+
+    Without timer signals (the browser's Pyodide), a hook on the interpreter checks the
+    clock instead: a trace function (``sys.settrace``) before Python 3.12; then
+    ``sys.monitoring``, at each call and each jump (every turn of a loop makes one), much cheaper.
+    Loops in ``library`` code other than the kit's own are left unchecked after their first
+    turn (calls from them still are): a library's one-off work, such as hypothesis building
+    its table of Unicode characters (23 s of a browser's CPU under a trace function, 2 s
+    without), then costs the test little more than it does on CPython.
+    """
     if CAN_ALARM:
 
         def ring(signum: int, frame: Any) -> None:
@@ -132,14 +150,31 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.signal(signal.SIGPROF, previous[0])
             signal.signal(signal.SIGALRM, previous[1])
         return
-    import time  # the browser: no timer signals, a trace function checks the clock
+    monitoring = getattr(sys, "monitoring", None)
+    tool = None
+    if monitoring is not None:
+        tool = next((t for t in _TOOL_IDS if monitoring.get_tool(t) is None), None)
+    if monitoring is None or tool is None:
+        with _traced_limit(seconds):
+            yield
+        return
+    with _monitored_limit(monitoring, tool, seconds, library):
+        yield
 
+
+def _late(seconds: float) -> TimeLimit:
+    return TimeLimit(f"ran for more than {seconds:g} s of CPU time")
+
+
+@contextlib.contextmanager
+def _traced_limit(seconds: float) -> Iterator[None]:
+    """The clock checked at every line Python runs (before Python 3.12)."""
     end = time.process_time() + seconds
     previous_trace = sys.gettrace()
 
     def trace(frame: types.FrameType, event: str, arg: Any) -> Any:
         if time.process_time() > end:
-            raise TimeLimit(f"ran for more than {seconds:g} s of CPU time")
+            raise _late(seconds)
         return trace
 
     sys.settrace(trace)
@@ -147,6 +182,54 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
     finally:
         sys.settrace(previous_trace)
+
+
+@contextlib.contextmanager
+def _monitored_limit(
+    monitoring: Any, tool: int, seconds: float, library: tuple[str, ...]
+) -> Iterator[None]:
+    """The clock checked at every call and every jump of Python code (Python 3.12+)."""
+    end = time.process_time() + seconds
+    events = monitoring.events
+    stopped: set[types.CodeType] = set()
+
+    def due(code: types.CodeType, loop: bool) -> bool:
+        # Once raised, only the loops of the code it went through are stopped again (a
+        # test that catches it and goes on); what runs after it (pytest's report) is not.
+        if stopped:
+            return loop and code in stopped
+        if time.process_time() <= end:
+            return False
+        frame = inspect.currentframe()
+        while frame is not None:
+            stopped.add(frame.f_code)
+            frame = frame.f_back
+        return True
+
+    def call(code: types.CodeType, offset: int) -> None:
+        if due(code, loop=False):
+            raise _late(seconds)
+
+    def jump(code: types.CodeType, offset: int, target: int) -> Any:
+        name = code.co_filename
+        if name.startswith(library) and not name.startswith(_KIT):
+            return monitoring.DISABLE  # this jump, in this code, until restart_events()
+        if due(code, loop=True):
+            raise _late(seconds)
+        return None
+
+    monitoring.use_tool_id(tool, "orderkit time limit")
+    monitoring.register_callback(tool, events.PY_START, call)
+    monitoring.register_callback(tool, events.JUMP, jump)
+    monitoring.set_events(tool, events.PY_START | events.JUMP)
+    try:
+        yield
+    finally:
+        monitoring.set_events(tool, 0)
+        monitoring.register_callback(tool, events.PY_START, None)
+        monitoring.register_callback(tool, events.JUMP, None)
+        monitoring.free_tool_id(tool)
+        monitoring.restart_events()  # nothing disabled here outlives the limit
 
 
 # -- did the test check anything? --------------------------------------------------------
@@ -265,7 +348,7 @@ def run_items(
                 starting(index)
             itself = watch and asserts_itself(item, library)
             watching = _watching(codes) if watch and not itself else contextlib.nullcontext()
-            with time_limit(timeout), beside.threads(), watching:
+            with time_limit(timeout, library), beside.threads(), watching:
                 reports = runtestprotocol(item, log=False, nextitem=following)
             result = outcome_of(reports, beside.failures)
             if watch:
