@@ -211,3 +211,19 @@ def test_the_pyodide_rules_forgive_only_the_form_of_what_python_prints() -> None
     assert sanitize(CPYTHON_311, PYODIDE_RULES) == sanitize(PYODIDE_314, PYODIDE_RULES)
     assert sanitize(CPYTHON_311, PYODIDE_RULES) != sanitize(changed, PYODIDE_RULES)
     assert "{'a': 'b'}" in sanitize("{'a': 'b'}", PYODIDE_RULES)  # a dict's repr is kept
+
+
+def test_the_browser_scoreboard_says_why_it_has_no_coverage_hints_and_nothing_else() -> None:
+    from orderkit.classroom.grading.hints import UNAVAILABLE
+    from orderkit.classroom.grading.results import HINTS_HEAD
+    from tests.lite.outcomes import PYODIDE_RULES, sanitize
+
+    board = "5 valid tests; caught 7 of 7 bugs\n  [x] a bug (unit): caught by test_a"
+    cpython = f"{board}\n  {HINTS_HEAD}\n  > no test runs OrderService.cancel_order"
+    browser = f"{board}\n  . {UNAVAILABLE}"
+
+    assert sanitize(cpython, PYODIDE_RULES) == sanitize(browser, PYODIDE_RULES)
+    assert sanitize(cpython, PYODIDE_RULES) != sanitize(
+        browser.replace("7 of 7", "6 of 7"), PYODIDE_RULES
+    )
+    assert sanitize(board, PYODIDE_RULES) != sanitize(browser, PYODIDE_RULES)  # the line is kept

@@ -32,8 +32,8 @@ from orderkit.classroom.runtime.measure import Arcs
 KIT = Path(__file__).resolve().parents[2]
 WAITING = "coverage hints appear once every test is valid"
 UNAVAILABLE = (
-    "no coverage hints in this kernel: it cannot measure coverage (coverage.py is not "
-    "installed, or, as in the browser, a trace function times the tests)"
+    "no coverage hints in this kernel: coverage.py is not installed, or, as in the "
+    "browser, the tests are timed without signals"
 )
 NO_HINTS = "ORDERKIT_NO_HINTS"
 """Set to 1 to make no hint run (check() and orderkit grade): e.g. to time what it costs."""
