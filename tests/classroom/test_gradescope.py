@@ -25,17 +25,9 @@ import jsonschema
 import nbformat
 import pytest
 
+from orderkit.classroom.batch.autograder import NO_NOTEBOOK, OUR_FAULT, results
 from orderkit.classroom.batch.gradebook import Grade
-from orderkit.classroom.batch.gradescope import (
-    MANIFEST,
-    NO_NOTEBOOK,
-    OUR_FAULT,
-    ROOT_ENV,
-    AutograderError,
-    Setup,
-    build,
-    results,
-)
+from orderkit.classroom.batch.gradescope import MANIFEST, ROOT_ENV, AutograderError, Setup, build
 from orderkit.classroom.batch.sandbox import ENV
 from orderkit.classroom.grading.results import ChaffResult, CheckResult, Verdict
 from tests.classroom.cli import run_orderkit
