@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from unittest.mock import create_autospec
 
@@ -9,13 +10,17 @@ import pytest
 
 from orderkit import (
     MAX_QUANTITY,
+    InvalidItemId,
     InvalidOrderId,
     InventoryService,
+    MemoryStore,
     OrderAlreadyCancelled,
     OrderService,
+    SqliteStore,
+    StockStore,
     UnknownOrder,
 )
-from orderkit.domain import check_order_id
+from orderkit.domain import check_item_id, check_order_id
 
 
 @pytest.mark.parametrize("order_id", [1, 7, MAX_QUANTITY])
@@ -30,6 +35,54 @@ def test_anything_else_is_refused_with_its_value_in_the_message(order_id: Any) -
 
     assert raised.value.order_id is order_id
     assert repr(order_id) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("order_id", "reason"),
+    [
+        ("1", "must be an int, not str"),
+        (None, "must be an int, not NoneType"),
+        (0, "must be from 1 to"),
+    ],
+)
+def test_a_refused_order_id_says_why(order_id: Any, reason: str) -> None:
+    with pytest.raises(InvalidOrderId) as raised:
+        check_order_id(order_id)
+
+    assert f"Invalid order id {order_id!r}: {reason}" in str(raised.value)
+
+
+def test_an_item_id_that_is_not_valid_unicode_is_refused_with_its_value() -> None:
+    lone_surrogate = "LAMP\ud800"
+
+    with pytest.raises(InvalidItemId, match="must be valid Unicode text") as raised:
+        check_item_id(lone_surrogate)
+
+    assert raised.value.item_id == lone_surrogate
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest) -> Iterator[StockStore]:
+    made: StockStore = MemoryStore() if request.param == "memory" else SqliteStore(":memory:")
+    made.set_stock(2, 5)
+    yield made
+    made.close()
+
+
+def test_each_store_names_the_order_it_cannot_cancel(store: StockStore) -> None:
+    order = store.place_order(2, 3)
+    store.cancel_order(order["order_id"])
+
+    with pytest.raises(UnknownOrder) as unknown:
+        store.cancel_order(order["order_id"] + 1)
+    with pytest.raises(OrderAlreadyCancelled) as again:
+        store.cancel_order(order["order_id"])
+
+    assert (unknown.value.order_id, again.value.order_id) == (
+        order["order_id"] + 1,
+        order["order_id"],
+    )
+    assert store.get_stock(2) == 5
 
 
 def test_the_cancel_errors_carry_the_order_id_and_open_with_their_name() -> None:
